@@ -1,0 +1,10 @@
+module github.com/policytext/policytext
+
+go 1.26.0
+
+require (
+	github.com/richardlehane/mscfb v1.0.9
+	golang.org/x/text v0.44.0
+)
+
+require github.com/richardlehane/msoleps v1.0.3 // indirect

@@ -1,0 +1,40 @@
+// Package cli implements policyctl, the command-line tool of the project.
+// services/policyctl/main.go only calls Run; tests call it the same way.
+//
+// Example:
+//
+//	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
+package cli
+
+import (
+	"fmt"
+	"io"
+)
+
+const usage = `policyctl: work with policy attachments
+
+Usage:
+  policyctl extract [--stories all] [--out DIR] FILE...
+
+Commands:
+  extract   print the text of Word files (one FILE, no --out), or write
+            DIR/<base name>.txt for each FILE
+`
+
+// Run executes one policyctl command and returns the process exit status:
+// 0 on success, 1 when some input failed, 2 on a usage error.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "extract":
+		return runExtract(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "policyctl: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,227 @@
+package msdoc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/policytext/policytext/pkg/text"
+)
+
+type parser struct {
+	opt    Options
+	wd     []byte // WordDocument stream
+	tbl    []byte // 0Table/1Table (Word 97) or WordDocument (Word 6/95)
+	fib    *fib
+	pieces []piece
+	cs     *charset
+	papx   *papxTable
+	// sectionEnds holds the CPs of section marks: a 0x0C there ends a
+	// paragraph, anywhere else it is a page break and produces nothing.
+	sectionEnds map[uint32]bool
+	runes       int64
+}
+
+func newParser(s *rootStreams, opt Options) (*parser, error) {
+	f, err := parseFIB(s.wordDocument)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{opt: opt, wd: s.wordDocument, fib: f, cs: cp1252, papx: &papxTable{}}
+	if f.word6 {
+		p.tbl = s.wordDocument
+		p.cs = charsetForCodePage(p.word6CodePage())
+	} else {
+		// fWhichTblStm picks the table stream; a file that lacks the named
+		// one is corrupt (the other one, if any, is stale).
+		want, has, name := s.table0, s.has0, "0Table"
+		if f.flags&flagWhichTblStm != 0 {
+			want, has, name = s.table1, s.has1, "1Table"
+		}
+		if !has {
+			return nil, fmt.Errorf("%w: FIB names table stream %s, which is missing", ErrCorrupt, name)
+		}
+		p.tbl = want
+	}
+	if err := p.readPieces(); err != nil {
+		return nil, err
+	}
+	if !f.word6 {
+		p.papx = parsePapx(p.wd, p.plc(fcPlcfBtePapx))
+	}
+	p.sectionEnds = map[uint32]bool{}
+	if sed := p.plc(fcPlcfSed); len(sed) >= 4 {
+		// PlcfSed: n+1 CPs then n 12-byte SEDs; a section's last CP holds
+		// its mark.
+		n := (len(sed) - 4) / (4 + 12)
+		for i := 1; i <= n; i++ {
+			if cp, ok := u32(sed, 4*i); ok && cp > 0 {
+				p.sectionEnds[cp-1] = true
+			}
+		}
+	}
+	return p, nil
+}
+
+// plc returns the bytes of a structure in the table stream, nil when absent
+// or out of bounds (optional structures never fail a document).
+func (p *parser) plc(index int) []byte {
+	fc, lcb := p.fib.fcLcb(p.wd, index)
+	if lcb == 0 || uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
+		return nil
+	}
+	return p.tbl[fc : fc+lcb]
+}
+
+func (p *parser) totalCP() uint64 {
+	var n uint64
+	for _, c := range p.fib.ccp {
+		n += uint64(c)
+	}
+	return n
+}
+
+func (p *parser) readPieces() error {
+	f := p.fib
+	fc, lcb := f.fcLcb(p.wd, fcClx)
+	useClx := lcb > 0 && (!f.word6 || f.flags&flagComplex != 0)
+	if useClx {
+		if uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
+			return fmt.Errorf("%w: piece table (fc %d, lcb %d) lies outside the %d-byte table stream", ErrCorrupt, fc, lcb, len(p.tbl))
+		}
+		pieces, err := parsePieceTable(p.tbl[fc:fc+lcb], f.word6)
+		if err != nil {
+			return err
+		}
+		p.pieces = pieces
+		return nil
+	}
+	// No piece table: the text is one run of 8-bit characters from fcMin
+	// (Word 6/95 non-complex files; LibreOffice does the same for Word 97).
+	total := p.totalCP()
+	if total > uint64(len(p.wd)) {
+		return fmt.Errorf("%w: text of %d characters does not fit the WordDocument stream", ErrCorrupt, total)
+	}
+	p.pieces = []piece{{cpStart: 0, cpEnd: uint32(total), fc: f.fcMin, eightBit: true}}
+	return nil
+}
+
+// word6CodePage finds the ANSI code page of a Word 6/95 document: the first
+// font with a meaningful charset (as POI does), else the FIB language.
+func (p *parser) word6CodePage() int {
+	if ffn := p.plc(fcSttbfFfn); len(ffn) > 2 {
+		pos := 2 // u16 total size, then FFNs each prefixed with cbFfnM1
+		for pos < len(ffn) {
+			cb := int(ffn[pos]) + 1
+			if pos+5 <= len(ffn) {
+				if cp := codePageOfCharset(ffn[pos+4]); cp != 0 {
+					return cp
+				}
+			}
+			pos += cb
+		}
+	}
+	return codePageOfLID(p.fib.lid)
+}
+
+// document builds every story, main text first.
+func (p *parser) document() (*text.Document, error) {
+	doc := &text.Document{Format: "doc", Version: p.fib.version()}
+	c := p.fib.ccp
+	var start [numCcp + 1]uint32
+	for i := 0; i < numCcp; i++ {
+		start[i+1] = start[i] + c[i]
+	}
+	last := uint32(0)
+	if n := len(p.pieces); n > 0 {
+		last = p.pieces[n-1].cpEnd
+	}
+	clamp := func(x uint32) uint32 { return min(x, last) }
+
+	main, err := p.story(text.Main, 0, clamp(c[ccpText]))
+	if err != nil {
+		return nil, err
+	}
+	doc.Stories = append(doc.Stories, main)
+	add := func(kind text.StoryKind, from, to uint32) error {
+		from, to = clamp(from), clamp(to)
+		if from >= to {
+			return nil
+		}
+		s, err := p.story(kind, from, to)
+		if err != nil {
+			return err
+		}
+		if hasText(s.Blocks) {
+			doc.Stories = append(doc.Stories, s)
+		}
+		return nil
+	}
+	if err := p.headerStories(start[ccpHdd], c[ccpHdd], add); err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		kind text.StoryKind
+		i    int
+	}{{text.Footnote, ccpFtn}, {text.Endnote, ccpEdn}, {text.Comment, ccpAtn}, {text.TextBox, ccpTxbx}, {text.TextBox, ccpHdrTxbx}} {
+		if err := add(s.kind, start[s.i], start[s.i+1]); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
+
+// headerStories splits the header story with PlcfHdd: six separator
+// stories, then per section even/odd/first headers and footers.
+func (p *parser) headerStories(base, length uint32, add func(text.StoryKind, uint32, uint32) error) error {
+	if length == 0 {
+		return nil
+	}
+	hdd := p.plc(fcPlcfHdd)
+	n := len(hdd)/4 - 1
+	if n < 1 {
+		return add(text.Header, base, base+length)
+	}
+	for i := 6; i < n; i++ {
+		a, _ := u32(hdd, 4*i)
+		b, _ := u32(hdd, 4*i+4)
+		if b <= a || b > length {
+			continue
+		}
+		kind := text.Header
+		switch (i - 6) % 6 {
+		case 2, 3, 5:
+			kind = text.Footer
+		}
+		if err := add(kind, base+a, base+b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasText(blocks []text.Block) bool {
+	for _, b := range blocks {
+		if b.Table != nil || strings.TrimSpace(b.Text) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// story decodes CPs [from, to) and turns Word's marks into blocks.
+func (p *parser) story(kind text.StoryKind, from, to uint32) (text.Story, error) {
+	var d decoded
+	if err := decodeRange(p.wd, p.pieces, from, to, p.cs, &d); err != nil {
+		return text.Story{}, err
+	}
+	p.runes += int64(len(d.runes))
+	if p.runes > p.opt.MaxTextRunes {
+		return text.Story{}, fmt.Errorf("%w: more than %d characters of text", ErrTooLarge, p.opt.MaxTextRunes)
+	}
+	b := newStoryBuilder(p)
+	for i, r := range d.runes {
+		b.char(r, d.cps[i])
+	}
+	b.finish()
+	return text.Story{Kind: kind, Blocks: b.blocks}, nil
+}

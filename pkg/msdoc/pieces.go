@@ -1,0 +1,170 @@
+package msdoc
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf16"
+)
+
+// piece is one entry of the piece table: CPs [cpStart, cpEnd) are stored in
+// WordDocument from byte offset fc, one byte per CP when eightBit, else two.
+type piece struct {
+	cpStart, cpEnd uint32
+	fc             uint32
+	eightBit       bool
+}
+
+const (
+	clxtPrc  = 0x01
+	clxtPcdt = 0x02
+	pcdSize  = 8
+)
+
+// parsePieceTable walks the Clx: it skips Prc entries (property
+// modifications of fast-saved files) until the Pcdt, then reads the PlcPcd.
+// Every step is bounded by the Clx length.
+func parsePieceTable(clx []byte, word6 bool) ([]piece, error) {
+	pos := 0
+	for pos < len(clx) {
+		switch clx[pos] {
+		case clxtPcdt:
+			lcb, ok := u32(clx, pos+1)
+			plc := pos + 5
+			if !ok || uint64(plc)+uint64(lcb) > uint64(len(clx)) || lcb < 4+4+pcdSize {
+				return nil, fmt.Errorf("%w: piece table length %d does not fit the Clx", ErrCorrupt, lcb)
+			}
+			return parsePlcPcd(clx[plc:plc+int(lcb)], word6)
+		case clxtPrc:
+			n, ok := u16(clx, pos+1)
+			if !ok || int16(n) < 0 {
+				return nil, fmt.Errorf("%w: bad Prc in Clx at %d", ErrCorrupt, pos)
+			}
+			pos += 3 + int(n)
+		case 0x00:
+			// antiword tolerates stray padding bytes between Prc entries.
+			pos++
+		default:
+			return nil, fmt.Errorf("%w: unknown Clx entry type 0x%02X at %d", ErrCorrupt, clx[pos], pos)
+		}
+	}
+	return nil, fmt.Errorf("%w: Clx has no piece table", ErrCorrupt)
+}
+
+func parsePlcPcd(plc []byte, word6 bool) ([]piece, error) {
+	n := (len(plc) - 4) / (4 + pcdSize)
+	pcds := 4 * (n + 1)
+	pieces := make([]piece, 0, n)
+	var prev uint32
+	for i := 0; i < n; i++ {
+		a, _ := u32(plc, 4*i)
+		b, _ := u32(plc, 4*i+4)
+		fc, _ := u32(plc, pcds+pcdSize*i+2)
+		if b < a || a < prev {
+			return nil, fmt.Errorf("%w: piece table CPs are not ascending at piece %d", ErrCorrupt, i)
+		}
+		prev = b
+		p := piece{cpStart: a, cpEnd: b}
+		if word6 {
+			// Word 6/95 piece offsets are plain byte offsets of 8-bit text.
+			p.fc, p.eightBit = fc, true
+		} else {
+			// FcCompressed: bit 30 set means 8-bit text at fc/2; bit 31 is
+			// reserved and masked as POI and LibreOffice do.
+			p.eightBit = fc&0x40000000 != 0
+			p.fc = fc & 0x3FFFFFFF
+			if p.eightBit {
+				p.fc /= 2
+			}
+		}
+		pieces = append(pieces, p)
+	}
+	return pieces, nil
+}
+
+// fcOf maps a CP to its byte offset in WordDocument (for PAPX look-ups).
+func fcOf(pieces []piece, cp uint32) (uint32, bool) {
+	lo, hi := 0, len(pieces)
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case cp < pieces[m].cpStart:
+			hi = m
+		case cp >= pieces[m].cpEnd:
+			lo = m + 1
+		default:
+			p := pieces[m]
+			if p.eightBit {
+				return p.fc + (cp - p.cpStart), true
+			}
+			return p.fc + 2*(cp-p.cpStart), true
+		}
+	}
+	return 0, false
+}
+
+// decoded is the text of a CP range: runes[i] starts at CP cps[i].
+type decoded struct {
+	runes []rune
+	cps   []uint32
+}
+
+// decodeRange decodes CPs [from, to) into runes. 16-bit pieces are UTF-16LE
+// (surrogate pairs may straddle pieces); 8-bit pieces go through cs, which is
+// cp1252 for Word 97+ and the document's ANSI code page for Word 6/95.
+func decodeRange(wd []byte, pieces []piece, from, to uint32, cs *charset, out *decoded) error {
+	var pendingHigh rune = -1
+	var pendingCP uint32
+	flushHigh := func() {
+		if pendingHigh >= 0 {
+			out.runes = append(out.runes, unicode.ReplacementChar)
+			out.cps = append(out.cps, pendingCP)
+			pendingHigh = -1
+		}
+	}
+	for i, p := range pieces {
+		a, b := max(p.cpStart, from), min(p.cpEnd, to)
+		if a >= b {
+			continue
+		}
+		if p.eightBit {
+			flushHigh()
+			start := uint64(p.fc) + uint64(a-p.cpStart)
+			end := start + uint64(b-a)
+			if end > uint64(len(wd)) {
+				return fmt.Errorf("%w: text piece %d (bytes %d-%d) lies beyond the %d-byte WordDocument stream", ErrCorrupt, i, start, end, len(wd))
+			}
+			cs.decode(wd[start:end], a, out)
+			continue
+		}
+		start := uint64(p.fc) + 2*uint64(a-p.cpStart)
+		end := start + 2*uint64(b-a)
+		if end > uint64(len(wd)) {
+			return fmt.Errorf("%w: text piece %d (bytes %d-%d) lies beyond the %d-byte WordDocument stream", ErrCorrupt, i, start, end, len(wd))
+		}
+		buf := wd[start:end]
+		for j := 0; j+1 < len(buf); j += 2 {
+			r := rune(buf[j]) | rune(buf[j+1])<<8
+			cp := a + uint32(j/2)
+			switch {
+			case utf16.IsSurrogate(r) && r < 0xDC00:
+				flushHigh()
+				pendingHigh, pendingCP = r, cp
+			case utf16.IsSurrogate(r):
+				if pendingHigh >= 0 {
+					out.runes = append(out.runes, utf16.DecodeRune(pendingHigh, r))
+					out.cps = append(out.cps, pendingCP)
+					pendingHigh = -1
+				} else {
+					out.runes = append(out.runes, unicode.ReplacementChar)
+					out.cps = append(out.cps, cp)
+				}
+			default:
+				flushHigh()
+				out.runes = append(out.runes, r)
+				out.cps = append(out.cps, cp)
+			}
+		}
+	}
+	flushHigh()
+	return nil
+}

@@ -1,0 +1,209 @@
+package msdoc
+
+import (
+	"strings"
+
+	"github.com/policytext/policytext/pkg/text"
+)
+
+// Word's special characters in the text stream ([MS-DOC] 2.8.x).
+const (
+	chPicture      = 0x01
+	chFootnoteRef  = 0x02
+	chAnnotation   = 0x05
+	chCellMark     = 0x07
+	chDrawnObject  = 0x08
+	chTab          = 0x09
+	chLineBreak    = 0x0B
+	chPageBreak    = 0x0C // also the section mark
+	chParaMark     = 0x0D
+	chColumnBreak  = 0x0E
+	chFieldBegin   = 0x13
+	chFieldSep     = 0x14
+	chFieldEnd     = 0x15
+	chNonBreakHyph = 0x1E
+	chSoftHyphen   = 0x1F
+	chZeroWidthBOM = 0xFEFF // WPS Office sprinkles these
+)
+
+// storyBuilder turns the characters of one story into blocks. Fields are a
+// stack: a character is text only when every open field is past its
+// separator (field results are kept, instructions dropped, nesting honoured).
+type storyBuilder struct {
+	p      *parser
+	blocks []text.Block
+	para   strings.Builder
+	fields []bool // per open field: true once its separator was seen
+	hidden int    // open fields still in their instruction
+	tables []*openTable
+	// prevCellEnd: the previous mark ended a cell; used by the mark-based
+	// fallback when a file has no paragraph properties (Word 6/95).
+	prevCellEnd bool
+}
+
+type openTable struct {
+	t    text.Table
+	row  text.Row
+	cell text.Cell
+}
+
+func newStoryBuilder(p *parser) *storyBuilder { return &storyBuilder{p: p} }
+
+func (b *storyBuilder) char(r rune, cp uint32) {
+	switch r {
+	case chFieldBegin:
+		b.fields = append(b.fields, false)
+		b.hidden++
+		return
+	case chFieldSep:
+		if n := len(b.fields); n > 0 && !b.fields[n-1] {
+			b.fields[n-1] = true
+			b.hidden--
+		}
+		return
+	case chFieldEnd:
+		if n := len(b.fields); n > 0 {
+			if !b.fields[n-1] {
+				b.hidden--
+			}
+			b.fields = b.fields[:n-1]
+		}
+		return
+	case chParaMark, chCellMark:
+		b.endParagraph(r, cp)
+		return
+	case chPageBreak:
+		if b.p.sectionEnds[cp] {
+			b.endParagraph(r, cp)
+		}
+		return
+	}
+	if b.hidden > 0 {
+		return
+	}
+	switch {
+	case r == chTab:
+		b.para.WriteByte('\t')
+	case r == chLineBreak:
+		b.para.WriteByte('\n')
+	case r == chNonBreakHyph:
+		b.para.WriteRune('\u2011')
+	case r < 0x20, r == chSoftHyphen, r == chZeroWidthBOM:
+		// pictures, object anchors, note and comment references,
+		// separators, column breaks, soft hyphens: nothing to read
+	default:
+		b.para.WriteRune(r)
+	}
+}
+
+// endParagraph places the finished paragraph according to the properties of
+// its mark: outside tables, in a cell, ending a cell, or ending a row.
+func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
+	s := b.para.String()
+	b.para.Reset()
+	props, known := paraProps{}, false
+	if fc, ok := fcOf(b.p.pieces, cp); ok {
+		props, known = b.p.papx.lookup(fc)
+	}
+	depth := props.depth()
+	var cellEnd, rowEnd bool
+	switch {
+	case !known && len(b.p.papx.runs) == 0:
+		// No paragraph properties at all: a cell mark right after a cell
+		// end, with nothing in between, ends the row.
+		if mark == chCellMark {
+			depth = max(len(b.tables), 1)
+			rowEnd = b.prevCellEnd && s == ""
+			cellEnd = !rowEnd
+		} else {
+			depth = len(b.tables)
+			if depth > 0 && b.prevCellEnd {
+				depth = 0 // a plain paragraph after a row: the table is over
+			}
+		}
+	case depth <= 1:
+		if mark == chCellMark {
+			depth = 1
+			rowEnd = props.ttp
+			cellEnd = !rowEnd
+		}
+	default:
+		rowEnd = props.innerTtp
+		cellEnd = props.innerCell && !rowEnd
+	}
+	b.prevCellEnd = cellEnd || rowEnd
+	if depth > len(b.tables) && depth > 64 {
+		depth = 64
+	}
+	for len(b.tables) > depth {
+		b.closeTable()
+	}
+	for len(b.tables) < depth {
+		b.tables = append(b.tables, &openTable{})
+	}
+	if depth == 0 {
+		b.blocks = append(b.blocks, text.Para(s))
+		return
+	}
+	top := b.tables[len(b.tables)-1]
+	if rowEnd {
+		if len(top.cell.Blocks) > 0 {
+			top.row = append(top.row, top.cell)
+			top.cell = text.Cell{}
+		}
+		top.t.Rows = append(top.t.Rows, applyMerges(top.row, props.merged))
+		top.row = nil
+		return
+	}
+	top.cell.Blocks = append(top.cell.Blocks, text.Para(s))
+	if cellEnd {
+		top.row = append(top.row, top.cell)
+		top.cell = text.Cell{}
+	}
+}
+
+// applyMerges drops the cells that old-style horizontal merging folded into
+// the cell before them: a merged cell counts once.
+func applyMerges(row text.Row, m []cellMerge) text.Row {
+	if len(m) == 0 {
+		return row
+	}
+	out := row[:0]
+	for i, c := range row {
+		if i < len(m) && m[i].merged && !m[i].first && i > 0 && len(c.Blocks) <= 1 && c.Text() == "" {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (b *storyBuilder) closeTable() {
+	top := b.tables[len(b.tables)-1]
+	b.tables = b.tables[:len(b.tables)-1]
+	if len(top.cell.Blocks) > 0 {
+		top.row = append(top.row, top.cell)
+	}
+	if len(top.row) > 0 {
+		top.t.Rows = append(top.t.Rows, top.row)
+	}
+	if len(top.t.Rows) == 0 {
+		return
+	}
+	t := top.t
+	block := text.Block{Table: &t}
+	if n := len(b.tables); n > 0 {
+		b.tables[n-1].cell.Blocks = append(b.tables[n-1].cell.Blocks, block)
+		return
+	}
+	b.blocks = append(b.blocks, block)
+}
+
+func (b *storyBuilder) finish() {
+	if b.para.Len() > 0 {
+		b.endParagraph(chParaMark, ^uint32(0))
+	}
+	for len(b.tables) > 0 {
+		b.closeTable()
+	}
+}
