@@ -130,10 +130,15 @@ func openContainer(r io.ReaderAt, size int64) (*rootStreams, error) {
 			return nil, fmt.Errorf("%w: stream %q claims %d bytes in a %d-byte file", ErrCorrupt, f.Name, f.Size, size)
 		}
 		b := make([]byte, f.Size)
-		if _, err := io.ReadFull(f, b); err != nil {
+		n, err := readStream(f, b)
+		if err != nil && n == 0 {
 			return nil, classify("stream "+f.Name, err)
 		}
-		return b, nil
+		// Some writers (and fast saves that crashed) leave a sector chain
+		// shorter than the size in the directory. Like LibreOffice, keep
+		// what the chain holds: if text lies beyond it, decoding fails
+		// later with a precise error.
+		return b[:n], nil
 	}
 	if s.wordDocument, err = read(wd); err != nil {
 		return nil, err
@@ -187,4 +192,25 @@ func u32(b []byte, off int) (uint32, bool) {
 		return 0, false
 	}
 	return binary.LittleEndian.Uint32(b[off:]), true
+}
+
+// readStream reads a stream sector by sector so that a broken chain still
+// yields the bytes before the break.
+func readStream(f *mscfb.File, b []byte) (int, error) {
+	chunk := 512
+	if f.Size < 4096 {
+		chunk = 64 // mini-stream sectors
+	}
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:min(n+chunk, len(b))])
+		n += m
+		if err != nil && err != io.EOF {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+	}
+	return n, nil
 }

@@ -60,7 +60,9 @@ func parsePlcPcd(plc []byte, word6 bool) ([]piece, error) {
 		b, _ := u32(plc, 4*i+4)
 		fc, _ := u32(plc, pcds+pcdSize*i+2)
 		if b < a || a < prev {
-			return nil, fmt.Errorf("%w: piece table CPs are not ascending at piece %d", ErrCorrupt, i)
+			// A damaged table: keep its sorted prefix, as LibreOffice's
+			// WW8PLCF::TruncToSortedRange does, rather than lose the file.
+			break
 		}
 		prev = b
 		p := piece{cpStart: a, cpEnd: b}
@@ -77,6 +79,9 @@ func parsePlcPcd(plc []byte, word6 bool) ([]piece, error) {
 			}
 		}
 		pieces = append(pieces, p)
+	}
+	if len(pieces) == 0 {
+		return nil, fmt.Errorf("%w: piece table has no valid piece", ErrCorrupt)
 	}
 	return pieces, nil
 }
