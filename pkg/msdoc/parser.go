@@ -210,7 +210,7 @@ func hasText(blocks []text.Block) bool {
 
 // story decodes CPs [from, to) and turns Word's marks into blocks.
 func (p *parser) story(kind text.StoryKind, from, to uint32) (text.Story, error) {
-	var d decoded
+	d := decoded{runes: make([]rune, 0, to-from), cps: make([]uint32, 0, to-from)}
 	if err := decodeRange(p.wd, p.pieces, from, to, p.cs, &d); err != nil {
 		return text.Story{}, err
 	}

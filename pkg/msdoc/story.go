@@ -1,7 +1,7 @@
 package msdoc
 
 import (
-	"strings"
+	"unicode/utf8"
 
 	"github.com/policytext/policytext/pkg/text"
 )
@@ -32,7 +32,7 @@ const (
 type storyBuilder struct {
 	p      *parser
 	blocks []text.Block
-	para   strings.Builder
+	para   []byte // the paragraph being read; reused across paragraphs
 	fields []bool // per open field: true once its separator was seen
 	hidden int    // open fields still in their instruction
 	tables []*openTable
@@ -83,24 +83,24 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 	}
 	switch {
 	case r == chTab:
-		b.para.WriteByte('\t')
+		b.para = append(b.para, '\t')
 	case r == chLineBreak:
-		b.para.WriteByte('\n')
+		b.para = append(b.para, '\n')
 	case r == chNonBreakHyph:
-		b.para.WriteRune('\u2011')
+		b.para = utf8.AppendRune(b.para, '\u2011')
 	case r < 0x20, r == chSoftHyphen, r == chZeroWidthBOM:
 		// pictures, object anchors, note and comment references,
 		// separators, column breaks, soft hyphens: nothing to read
 	default:
-		b.para.WriteRune(r)
+		b.para = utf8.AppendRune(b.para, r)
 	}
 }
 
 // endParagraph places the finished paragraph according to the properties of
 // its mark: outside tables, in a cell, ending a cell, or ending a row.
 func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
-	s := b.para.String()
-	b.para.Reset()
+	s := string(b.para)
+	b.para = b.para[:0]
 	props, known := paraProps{}, false
 	if fc, ok := fcOf(b.p.pieces, cp); ok {
 		props, known = b.p.papx.lookup(fc)
@@ -200,7 +200,7 @@ func (b *storyBuilder) closeTable() {
 }
 
 func (b *storyBuilder) finish() {
-	if b.para.Len() > 0 {
+	if len(b.para) > 0 {
 		b.endParagraph(chParaMark, ^uint32(0))
 	}
 	for len(b.tables) > 0 {
