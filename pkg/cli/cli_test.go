@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	goodDoc   = "../msdoc/testdata/golden/lo-1775446429602316288.doc"
+	goodTruth = "../msdoc/testdata/golden/lo-1775446429602316288.golden.txt"
+	badDoc    = "../msdoc/testdata/bad/password_123456.doc"
+)
+
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := Run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExtractStdout(t *testing.T) {
+	code, out, stderr := run("extract", goodDoc)
+	want, _ := os.ReadFile(goodTruth)
+	if code != 0 || out != string(want) {
+		t.Fatalf("exit %d, stderr %q, stdout matches truth: %v", code, stderr, out == string(want))
+	}
+	code, all, _ := run("extract", "--stories", "all", goodDoc)
+	if code != 0 || !strings.HasPrefix(all, out) || !strings.Contains(all, "=== footer ===") {
+		t.Errorf("--stories all should append the footer story after the main text")
+	}
+}
+
+func TestExtractOutDirKeepsGoingAfterFailure(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run("extract", "--out", dir, badDoc, goodDoc, "no-such-file.doc")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr, badDoc+": msdoc: document is encrypted") {
+		t.Errorf("stderr should name the failed file and its error: %q", stderr)
+	}
+	if !strings.Contains(stderr, "no-such-file.doc: ") {
+		t.Errorf("missing file not reported: %q", stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "lo-1775446429602316288.txt"))
+	want, _ := os.ReadFile(goodTruth)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("good file not written after a failure: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "password_123456.txt")); err == nil {
+		t.Error("a failed file must not leave a text file")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"nonsense"},
+		{"extract"},
+		{"extract", "--stories", "some", goodDoc},
+		{"extract", goodDoc, goodDoc},
+	} {
+		if code, _, _ := run(args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}

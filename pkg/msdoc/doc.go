@@ -1,0 +1,48 @@
+// Package msdoc extracts the text of Word 97-2003 binary documents (.doc),
+// including those written by WPS Office, and of Word 6/95 documents, in
+// pure Go on top of github.com/richardlehane/mscfb.
+//
+// It is a pure parser: it reads an io.ReaderAt of known size and does no
+// other I/O. The result is a [text.Document]: the main body first, then
+// headers, footers, footnotes, endnotes, comments and text boxes as separate
+// stories, with tables as rows of cells. See package text for the plain-text
+// conventions (one line per paragraph, table cells joined by TAB, a manual
+// line break is "\n", page and section breaks produce nothing).
+//
+// Example:
+//
+//	f, _ := os.Open("notice.doc")
+//	st, _ := f.Stat()
+//	doc, err := msdoc.Extract(f, st.Size(), msdoc.Options{})
+//	if errors.Is(err, msdoc.ErrEncrypted) {
+//		// permanent: tell the user the file needs a password
+//	}
+//	fmt.Print(doc.PlainText(text.RenderOptions{}))
+//
+// How the text is found ([MS-DOC], checked against POI, LibreOffice and
+// antiword):
+//
+//   - Only root-level streams are used (embedded documents in ObjectPool
+//     have their own WordDocument), and stream names are compared without
+//     regard to case.
+//   - The FIB is read by stepping over csw/cslw/cbRgFcLcb; the table stream
+//     is 0Table or 1Table as fWhichTblStm says. fComplex (fast save) is not
+//     an error: WPS sets it on every save, and the piece table is always
+//     used.
+//   - The piece table (Clx) maps character positions to bytes: 8-bit pieces
+//     are cp1252 (bit 30 of the offset), others UTF-16LE.
+//   - Paragraph marks end paragraphs; cell marks and the PAPX properties
+//     sprmPFInTable/sprmPFTtp/sprmPItap (from the FKP pages) give cells,
+//     rows and nested tables; old-style horizontally merged cells count
+//     once. Fields keep their result and drop their instructions, nested
+//     ones too. Pictures, object anchors and note references are dropped;
+//     a non-breaking hyphen becomes U+2011, a soft hyphen disappears.
+//   - Word 6/95 text is 8-bit in the document's code page, found from the
+//     font charsets and the FIB language (GBK for Chinese), decoded with
+//     golang.org/x/text.
+//
+// Errors wrap one of the sentinels (ErrEmpty, ErrNotWord, ErrEncrypted,
+// ErrUnsupportedVersion, ErrTruncated, ErrCorrupt, ErrTooLarge). Every
+// allocation is bounded by the input size (a stream cannot claim more bytes
+// than the file has) and Options caps input and output.
+package msdoc
