@@ -261,3 +261,44 @@ func TestCorpus(t *testing.T) {
 		t.Log("below best reference: " + w)
 	}
 }
+
+// TestCorpusSpecifics pins behaviours on public files that cannot be copied
+// into testdata (their licences differ from ours).
+func TestCorpusSpecifics(t *testing.T) {
+	corpusDocs(t) // skips loudly without the corpus
+	cases := []struct {
+		file, has, hasNot string
+	}{
+		// tracked deletions are dropped, insertions kept
+		{"AbiWord__wv/supported-revision-features.doc", "I get added on", "I get deleted"},
+		// stream names in other case (worddocument, 1TABLE)
+		{"apache__poi/47950_lower.doc", "", ""},
+		{"apache__poi/47950_upper.doc", "", ""},
+		// a nested table inside a cell: the cell holds E, the inner rows, F
+		{"apache__poi/innertable.doc", "D\tE\n1\t2\n3\t4\nF\tG\n", ""},
+		// field results stay, instructions go
+		{"apache__poi/hyperlink.doc", "Before text; Hyperlink text; after text", "HYPERLINK"},
+		// WPS Office: not sector-aligned, fComplex set, one Unicode piece
+		{"zenghdu__rag-memo/关于提示异地贷款业务风险的通知.doc", "异地贷款", ""},
+		// Word 95, Cyrillic in cp1251 found from the font charsets
+		{"apache__poi/Bug50955.doc", "ОПЕРАЦИЯ", "ÎÏÅÐÀÖÈß"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			doc, err := extractFile(t, filepath.Join(corpusDir, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := doc.PlainText(text.RenderOptions{})
+			if strings.TrimSpace(got) == "" {
+				t.Fatal("no text")
+			}
+			if c.has != "" && !strings.Contains(got, c.has) {
+				t.Errorf("missing %q", c.has)
+			}
+			if c.hasNot != "" && strings.Contains(got, c.hasNot) {
+				t.Errorf("should not contain %q", c.hasNot)
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ type parser struct {
 	// sectionEnds holds the CPs of section marks: a 0x0C there ends a
 	// paragraph, anywhere else it is a page break and produces nothing.
 	sectionEnds map[uint32]bool
+	deletions   []fcRange // tracked deletions, by FC
 	runes       int64
 }
 
@@ -47,6 +48,7 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	}
 	if !f.word6 {
 		p.papx = parsePapx(p.wd, p.plc(fcPlcfBtePapx))
+		p.deletions = parseDeletions(p.wd, p.plc(fcPlcfBteChpx))
 	}
 	p.sectionEnds = map[uint32]bool{}
 	if sed := p.plc(fcPlcfSed); len(sed) >= 4 {

@@ -50,6 +50,13 @@ type openTable struct {
 func newStoryBuilder(p *parser) *storyBuilder { return &storyBuilder{p: p} }
 
 func (b *storyBuilder) char(r rune, cp uint32) {
+	if b.p.isDeleted(cp) {
+		// A deleted paragraph mark joins its paragraph to the next one;
+		// cell and row marks keep the table's shape.
+		if r != chCellMark {
+			return
+		}
+	}
 	switch r {
 	case chFieldBegin:
 		b.fields = append(b.fields, false)
