@@ -15,6 +15,8 @@
 #   BENCH_LO_RUNS=1       timed runs for LibreOffice (it is slow)
 #   BENCH_TIMEOUT=600     seconds allowed for one run of one tool (all files)
 #   BENCH_LO_TIMEOUT=600  the same for one LibreOffice run
+#   BENCH_LO_CHUNK=200    files per soffice process (soffice drops files past
+#                         ~247 arguments without an error, see run_libreoffice)
 #   BENCH_KEEP=1          keep the temp dir (outputs, logs) and print its path
 #
 # Missing reference tools are installed with apt-get (apt-get update once);
@@ -26,8 +28,9 @@
 #               argument list would not fit; then it is noted)
 #   antiword    one process per file: antiword -m UTF-8.txt -w 0 FILE > OUT/x.txt
 #   catdoc      one process per file: catdoc -w -d utf-8 FILE > OUT/x.txt
-#   LibreOffice one `soffice --headless --convert-to txt:...` for the whole list,
-#               with a private profile that is created before timing
+#   LibreOffice `soffice --headless --convert-to txt:...` batch: one process
+#               per BENCH_LO_CHUNK files (278 files -> 2 processes, run one
+#               after the other), with a private profile created before timing
 #   POI         one JVM (bench/PoiExtract.java, compiled before timing) that runs
 #               new WordExtractor(in).getText() on every file
 # Inputs are symlinked into one temp dir as NNNN_<name>.doc first, because the
@@ -44,6 +47,7 @@ RUNS=${BENCH_RUNS:-3}
 LO_RUNS=${BENCH_LO_RUNS:-1}
 TOOL_TIMEOUT=${BENCH_TIMEOUT:-600}
 LO_TIMEOUT=${BENCH_LO_TIMEOUT:-600}
+LO_CHUNK=${BENCH_LO_CHUNK:-200}
 KEEP=${BENCH_KEEP:-0}
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,7 +56,7 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 log() { printf '%s\n' "$*" >&2; }
 die() { log "compare-doc: $*"; exit 1; }
 
-for v in RUNS LO_RUNS TOOL_TIMEOUT LO_TIMEOUT; do
+for v in RUNS LO_RUNS TOOL_TIMEOUT LO_TIMEOUT LO_CHUNK; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
 done
 
@@ -247,18 +251,13 @@ run_antiword() {
 run_catdoc() {
 	timeout -k 5 "$TOOL_TIMEOUT" bash -c "$PERFILE_LOOP" _ "$OUT" "$LIST" "$ERR" catdoc -w -d utf-8
 }
+# soffice silently ignores input files past roughly the 247th argument (LO
+# 7.4 here converts exactly 245 of 278 and exits 0), so the list is fed in
+# chunks of LO_CHUNK files, one soffice process per chunk, one after another.
 run_libreoffice() {
-	local rc=0
-	if ((USE_XARGS)); then
-		tr '\n' '\0' <"$LIST" | timeout -k 10 "$LO_TIMEOUT" xargs -0 soffice -env:UserInstallation="file://$LO_PROFILE" \
-			--headless --norestore --nolockcheck --convert-to 'txt:Text (encoded):UTF8' --outdir "$OUT" \
-			>>"$ERR" 2>&1 || rc=$?
-	else
-		timeout -k 10 "$LO_TIMEOUT" soffice -env:UserInstallation="file://$LO_PROFILE" \
-			--headless --norestore --nolockcheck --convert-to 'txt:Text (encoded):UTF8' --outdir "$OUT" \
-			"${STAGED[@]}" >>"$ERR" 2>&1 || rc=$?
-	fi
-	return "$rc"
+	tr '\n' '\0' <"$LIST" | timeout -k 10 "$LO_TIMEOUT" xargs -0 -n "$LO_CHUNK" \
+		soffice -env:UserInstallation="file://$LO_PROFILE" --headless --norestore --nolockcheck \
+		--convert-to 'txt:Text (encoded):UTF8' --outdir "$OUT" >>"$ERR" 2>&1
 }
 run_poi() {
 	timeout -k 5 "$TOOL_TIMEOUT" java -cp "$POI_CP" PoiExtract "$OUT" "$LIST" 2>>"$ERR"
@@ -295,10 +294,10 @@ declare -A LABEL=(
 	[policyctl]="policyctl extract (1 process)"
 	[antiword]="antiword (1 process/file)"
 	[catdoc]="catdoc (1 process/file)"
-	[libreoffice]="LibreOffice soffice --convert-to txt (1 process)"
+	[libreoffice]="LibreOffice soffice --convert-to txt ($(( (NFILES + LO_CHUNK - 1) / LO_CHUNK )) process(es) of <= $LO_CHUNK files)"
 	[poi]="Apache POI HWPF WordExtractor (1 JVM)"
 )
-((USE_XARGS)) && LABEL[policyctl]="policyctl extract (via xargs)" && LABEL[libreoffice]="LibreOffice soffice --convert-to txt (via xargs)"
+((USE_XARGS)) && LABEL[policyctl]="policyctl extract (via xargs)"
 
 START=$EPOCHREALTIME
 for t in "${TOOLS[@]}"; do
@@ -334,10 +333,10 @@ echo
 echo "- Machine: $(nproc) CPU(s) ($cpu), $mem RAM, $(uname -sr)"
 echo "- $(go version)"
 echo "- antiword $(pkgver antiword), catdoc $(pkgver catdoc), LibreOffice $(pkgver libreoffice-writer-nogui)," \
-	"POI $(pkgver libapache-poi-java), $(java -version 2>&1 | head -n 1 || echo 'java ?')"
+	"POI $(pkgver libapache-poi-java), $(java -version 2>&1 | sed -n 1p)"
 echo "- Input: $NFILES .doc files, $TOTAL_MB MB (MB = 10^6 bytes), from: ${dirs[*]}"
 echo "- Wall clock per tool over the whole list, best of $RUNS run(s) (LibreOffice: $LO_RUNS); page cache warm."
-((USE_XARGS)) && echo "- NOTE: argument list too long for one command line: policyctl and soffice ran through xargs (possibly several processes)."
+((USE_XARGS)) && echo "- NOTE: argument list too long for one command line: policyctl ran through xargs (possibly several processes)."
 echo
 echo "| tool | files OK | failed | OK with CJK | wall s | files/s | MB/s | policyctl is |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -365,16 +364,27 @@ echo "Timed section took $(fmt "$(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN
 for t in "${TOOLS[@]}"; do
 	[[ ${AVAIL[$t]:-0} == 1 && ${FAIL[$t]} -gt 0 ]] || continue
 	echo
-	echo "$t: ${FAIL[$t]} file(s) without output; first messages:"
+	echo "$t: ${FAIL[$t]} file(s) without output, e.g.:"
 	echo '```'
-	grep -v -e '^convert ' "$TMP/log/$t.err" | head -n 3 || true
+	k=0
+	for s in "${STAGED[@]}"; do
+		b=${s##*/}
+		[[ -s $TMP/out/$t/${b%.*}.txt ]] && continue
+		echo "${SRC[$((10#${b%%_*} - 1))]}"
+		k=$((k + 1))
+		((k < 3)) || break
+	done
+	echo "-- first stderr lines:"
+	{ grep -v -e '^convert ' -e 'javaldx' "$TMP/log/$t.err" || true; } | sed -n 1,3p
 	echo '```'
 done
 
 # Spot check: one file whose policyctl output has CJK, first CJK line per tool.
 spot=
 if [[ ${CJK[policyctl]:-0} -gt 0 ]]; then
-	spot=$(cd "$TMP/out/policyctl" && grep -lP '[\x{4E00}-\x{9FFF}]' -- *.txt | head -n 1)
+	for f in "$TMP"/out/policyctl/*.txt; do
+		if grep -qP '[\x{4E00}-\x{9FFF}]' "$f"; then spot=${f##*/}; break; fi
+	done
 fi
 if [[ -n $spot ]]; then
 	n=${spot%%_*}

@@ -280,6 +280,9 @@ func TestCorpusSpecifics(t *testing.T) {
 		{"apache__poi/hyperlink.doc", "Before text; Hyperlink text; after text", "HYPERLINK"},
 		// WPS Office: not sector-aligned, fComplex set, one Unicode piece
 		{"zenghdu__rag-memo/关于提示异地贷款业务风险的通知.doc", "异地贷款", ""},
+		// automatic list numbering: multi-level decimal, and Chinese counting
+		{"apache__poi/Lists.doc", "2.2.1. OL 2.2.1\n", ""},
+		{"zenghdu__rag-memo/票据类专营机构季度经营情况分析报告模板.doc", "一、 基本情况\n（一）票据市场情况\n", ""},
 		// Word 95, Cyrillic in cp1251 found from the font charsets
 		{"apache__poi/Bug50955.doc", "ОПЕРАЦИЯ", "ÎÏÅÐÀÖÈß"},
 	}

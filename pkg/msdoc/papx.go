@@ -13,6 +13,11 @@ type paraProps struct {
 	innerCell bool // sprmPFInnerTableCell: ends a cell of a nested table
 	innerTtp  bool // sprmPFInnerTtp: ends a row of a nested table
 	merged    []cellMerge
+	// List membership: istd is the paragraph style; ilfo/ilvl come from the
+	// paragraph itself or, when it has none, from its style.
+	istd             uint16
+	ilfo, ilvl       int
+	hasIlfo, hasIlvl bool
 }
 
 // cellMerge is the horizontal-merge state of one cell, from the TC80 array
@@ -39,6 +44,8 @@ const (
 	sprmPFInnerTtp       = 0x244C
 	sprmTDefTable        = 0xD608
 	sprmPChgTabs         = 0xC615
+	sprmPIlvl            = 0x260A
+	sprmPIlfo            = 0x460B
 )
 
 // papxRun gives the properties of paragraphs whose mark lies in FCs [a, b).
@@ -105,7 +112,8 @@ func (t *papxTable) addPage(page []byte) {
 		run := papxRun{a: a, b: b}
 		if bOff := int(page[4*(crun+1)+bxSize*i]) * 2; bOff > 0 && bOff < fkpSize-1 {
 			if g, ok := papxGrpprl(page, bOff); ok && len(g) >= 2 {
-				run.props = readParaSprms(g[2:]) // skip istd
+				run.props = readParaSprms(g[2:])
+				run.props.istd = uint16(g[0]) | uint16(g[1])<<8
 			}
 		}
 		t.runs = append(t.runs, run)
@@ -152,6 +160,10 @@ func readParaSprms(g []byte) paraProps {
 			p.innerTtp = arg[0] != 0
 		case sprmTDefTable:
 			p.merged = readTDefTable(arg)
+		case sprmPIlfo:
+			p.ilfo, p.hasIlfo = int(int16(uint16(arg[0])|uint16(arg[1])<<8)), true
+		case sprmPIlvl:
+			p.ilvl, p.hasIlvl = int(arg[0]), true
 		}
 	})
 	return p

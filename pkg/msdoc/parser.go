@@ -19,6 +19,7 @@ type parser struct {
 	// paragraph, anywhere else it is a page break and produces nothing.
 	sectionEnds map[uint32]bool
 	deletions   []fcRange // tracked deletions, by FC
+	lists       *listInfo // nil when the document has no lists
 	runes       int64
 }
 
@@ -49,6 +50,7 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	if !f.word6 {
 		p.papx = parsePapx(p.wd, p.plc(fcPlcfBtePapx))
 		p.deletions = parseDeletions(p.wd, p.plc(fcPlcfBteChpx))
+		p.lists = p.readLists()
 	}
 	p.sectionEnds = map[uint32]bool{}
 	if sed := p.plc(fcPlcfSed); len(sed) >= 4 {

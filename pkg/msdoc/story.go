@@ -139,6 +139,11 @@ func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
 		cellEnd = props.innerCell && !rowEnd
 	}
 	b.prevCellEnd = cellEnd || rowEnd
+	if b.p.lists != nil && !rowEnd {
+		if l := b.p.lists.label(props); l != "" {
+			s = l + s
+		}
+	}
 	if depth > len(b.tables) && depth > 64 {
 		depth = 64
 	}

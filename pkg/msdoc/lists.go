@@ -1,0 +1,294 @@
+package msdoc
+
+import (
+	"strings"
+	"unicode/utf16"
+
+	"github.com/policytext/policytext/pkg/text"
+)
+
+// Automatic list numbering: Chinese documents often number their "一、"
+// and "（一）" headings with Word lists, so the label is not in the text
+// stream and must be generated from the list definitions, as LibreOffice
+// does. Structures: [MS-DOC] 2.9.147 (LSTF), 2.9.150 (LVL/LVLF), 2.9.131
+// (LFO), 2.9.271 (STSH).
+
+const (
+	fcStshf  = 1
+	fcPlfLst = 73
+	fcPlfLfo = 74
+
+	maxLevels = 9
+	lstfSize  = 28
+	lvlfSize  = 28
+	lfoSize   = 16
+)
+
+type listLevel struct {
+	startAt int
+	format  string
+	legal   bool
+	text    []rune // number text; runes 0..8 stand for the level numbers
+	follow  string
+}
+
+type listDef struct {
+	levels []listLevel // 1 (simple list) or 9
+}
+
+type lfoDef struct {
+	lsid     int32
+	startAts map[int]int // level → overriding start
+}
+
+type listInfo struct {
+	lists    map[int32]*listDef
+	lfos     []lfoDef // ilfo is 1-based
+	styles   []styleList
+	counters map[int64]*[maxLevels]int // key: lsid, or -ilfo when the LFO restarts
+}
+
+// styleList is what a paragraph style says about lists.
+type styleList struct {
+	base             int
+	ilfo, ilvl       int
+	hasIlfo, hasIlvl bool
+}
+
+// nfcNames maps the .doc number format codes to the OOXML names that
+// text.FormatNumber knows ([MS-DOC] 2.9.173 is the same list).
+var nfcNames = []string{"decimal", "upperRoman", "lowerRoman", "upperLetter", "lowerLetter", "ordinal",
+	"cardinalText", "ordinalText", "hex", "chicago", "ideographDigital", "japaneseCounting", "aiueo", "iroha",
+	"decimalFullWidth", "decimalHalfWidth", "japaneseLegal", "japaneseDigitalTenThousand", "decimalEnclosedCircle",
+	"decimalFullWidth2", "aiueoFullWidth", "irohaFullWidth", "decimalZero", "bullet", "ganada", "chosung",
+	"decimalEnclosedFullstop", "decimalEnclosedParen", "decimalEnclosedCircleChinese", "ideographEnclosedCircle",
+	"ideographTraditional", "ideographZodiac", "ideographZodiacTraditional", "taiwaneseCounting",
+	"ideographLegalTraditional", "taiwaneseCountingThousand", "taiwaneseDigital", "chineseCounting",
+	"chineseLegalSimplified", "chineseCountingThousand"}
+
+func nfcName(nfc byte) string {
+	if int(nfc) < len(nfcNames) {
+		return nfcNames[nfc]
+	}
+	if nfc == 255 {
+		return "none"
+	}
+	return "decimal"
+}
+
+// parseLVL reads one LVL at b and returns it with its size (0 if b is too
+// short to hold it).
+func parseLVL(b []byte) (listLevel, int) {
+	if len(b) < lvlfSize+2 {
+		return listLevel{}, 0
+	}
+	start, _ := u32(b, 0)
+	lvl := listLevel{startAt: int(int32(start)), format: nfcName(b[4]), legal: b[5]&0x04 != 0}
+	switch b[15] {
+	case 0, 1:
+		lvl.follow = " "
+	}
+	pos := lvlfSize + int(b[25]) + int(b[24]) // grpprlPapx, grpprlChpx
+	cch, ok := u16(b, pos)
+	if !ok || pos+2+2*int(cch) > len(b) {
+		return listLevel{}, 0
+	}
+	units := make([]uint16, cch)
+	for i := range units {
+		units[i], _ = u16(b, pos+2+2*i)
+	}
+	lvl.text = utf16.Decode(units)
+	return lvl, pos + 2 + 2*int(cch)
+}
+
+func (p *parser) readLists() *listInfo {
+	li := &listInfo{lists: map[int32]*listDef{}, counters: map[int64]*[maxLevels]int{}}
+	fc, lcb := p.fib.fcLcb(p.wd, fcPlfLst)
+	if lcb < 2 || uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
+		return nil
+	}
+	// The LVLs follow the PlfLst and are not counted in lcbPlfLst.
+	b := p.tbl[fc:]
+	cLst, _ := u16(b, 0)
+	n := int(int16(cLst))
+	if n <= 0 || 2+lstfSize*n > int(lcb) {
+		return nil
+	}
+	pos := 2 + lstfSize*n
+	for i := 0; i < n; i++ {
+		lstf := b[2+lstfSize*i:]
+		lsid, _ := u32(lstf, 0)
+		count := maxLevels
+		if lstf[26]&0x01 != 0 { // fSimpleList
+			count = 1
+		}
+		def := &listDef{}
+		for l := 0; l < count; l++ {
+			lvl, size := parseLVL(b[pos:])
+			if size == 0 {
+				return li.finish(p)
+			}
+			def.levels = append(def.levels, lvl)
+			pos += size
+		}
+		li.lists[int32(lsid)] = def
+	}
+	return li.finish(p)
+}
+
+// finish reads the LFOs (which list an ilfo means) and the styles' list
+// properties.
+func (li *listInfo) finish(p *parser) *listInfo {
+	fc, lcb := p.fib.fcLcb(p.wd, fcPlfLfo)
+	if lcb >= 4 && uint64(fc)+uint64(lcb) <= uint64(len(p.tbl)) {
+		b := p.tbl[fc : fc+lcb]
+		mac, _ := u32(b, 0)
+		if n := int(mac); n > 0 && 4+lfoSize*n <= len(b) {
+			li.lfos = make([]lfoDef, n)
+			data := 4 + lfoSize*n
+			for i := 0; i < n; i++ {
+				lsid, _ := u32(b, 4+lfoSize*i)
+				li.lfos[i].lsid = int32(lsid)
+				clfolvl := int(b[4+lfoSize*i+12])
+				data += 4 // cp
+				for j := 0; j < clfolvl && data+8 <= len(b); j++ {
+					start, _ := u32(b, data)
+					flags, _ := u32(b, data+4)
+					data += 8
+					if flags&0x10 != 0 { // fStartAt
+						if li.lfos[i].startAts == nil {
+							li.lfos[i].startAts = map[int]int{}
+						}
+						li.lfos[i].startAts[int(flags&0x0F)] = int(int32(start))
+					}
+					if flags&0x20 != 0 { // fFormatting: an LVL follows
+						_, size := parseLVL(b[data:])
+						if size == 0 {
+							break
+						}
+						data += size
+					}
+				}
+			}
+		}
+	}
+	li.styles = p.readStyleLists()
+	return li
+}
+
+// readStyleLists reads, for every paragraph style, its base style and its
+// list properties (the PAPX UPX of the STD).
+func (p *parser) readStyleLists() []styleList {
+	b := p.plc(fcStshf)
+	cbStshi, ok := u16(b, 0)
+	if !ok || 2+int(cbStshi) > len(b) || cbStshi < 4 {
+		return nil
+	}
+	cstd, _ := u16(b, 2)
+	cbBase, _ := u16(b, 4)
+	if cstd > 4096 || cbBase < 10 {
+		return nil
+	}
+	styles := make([]styleList, 0, cstd)
+	pos := 2 + int(cbStshi)
+	for i := 0; i < int(cstd) && pos+2 <= len(b); i++ {
+		cb, _ := u16(b, pos)
+		std := b[pos+2 : min(pos+2+int(cb), len(b))]
+		pos += 2 + int(cb)
+		st := styleList{base: 0xFFF}
+		if len(std) >= int(cbBase) {
+			w, _ := u16(std, 2)
+			st.base = int(w >> 4)
+			if w&0x0F == 1 { // paragraph style: name, then the PAPX UPX
+				name, _ := u16(std, int(cbBase))
+				up := int(cbBase) + 2 + 2*int(name) + 2
+				up += up & 1
+				if cbUpx, ok := u16(std, up); ok && cbUpx >= 2 && up+2+int(cbUpx) <= len(std) {
+					props := readParaSprms(std[up+4 : up+2+int(cbUpx)])
+					st.ilfo, st.hasIlfo, st.ilvl, st.hasIlvl = props.ilfo, props.hasIlfo, props.ilvl, props.hasIlvl
+				}
+			}
+		}
+		styles = append(styles, st)
+	}
+	return styles
+}
+
+// label returns the list label of a paragraph ("一、 ", "(1) ", ...) and
+// advances the list counters; "" when the paragraph is not numbered.
+func (li *listInfo) label(props paraProps) string {
+	ilfo, ilvl := props.ilfo, props.ilvl
+	hasIlfo, hasIlvl := props.hasIlfo, props.hasIlvl
+	for istd, depth := int(props.istd), 0; (!hasIlfo || !hasIlvl) && istd < len(li.styles) && depth < 16; depth++ {
+		st := li.styles[istd]
+		if !hasIlfo && st.hasIlfo {
+			ilfo, hasIlfo = st.ilfo, true
+		}
+		if !hasIlvl && st.hasIlvl {
+			ilvl, hasIlvl = st.ilvl, true
+		}
+		istd = st.base
+	}
+	if !hasIlfo || ilfo <= 0 || ilfo > len(li.lfos) || ilvl < 0 || ilvl >= maxLevels {
+		return ""
+	}
+	lfo := li.lfos[ilfo-1]
+	def := li.lists[lfo.lsid]
+	if def == nil {
+		return ""
+	}
+	if ilvl >= len(def.levels) {
+		ilvl = len(def.levels) - 1
+	}
+	key := int64(lfo.lsid)
+	if lfo.startAts != nil {
+		key = -int64(ilfo)
+	}
+	c := li.counters[key]
+	if c == nil {
+		c = new([maxLevels]int)
+		li.counters[key] = c
+	}
+	start := func(l int) int {
+		if s, ok := lfo.startAts[l]; ok {
+			return s
+		}
+		return def.levels[l].startAt
+	}
+	if c[ilvl] == 0 {
+		c[ilvl] = start(ilvl)
+	} else {
+		c[ilvl]++
+	}
+	for l := ilvl + 1; l < maxLevels; l++ {
+		c[l] = 0
+	}
+	lvl := def.levels[ilvl]
+	var b strings.Builder
+	for _, r := range lvl.text {
+		if r >= maxLevels {
+			if r >= 0xF000 && r <= 0xF0FF { // Symbol-font bullet
+				r = '•'
+			}
+			b.WriteRune(r)
+			continue
+		}
+		l := int(r)
+		if l >= len(def.levels) {
+			continue
+		}
+		n := c[l]
+		if n == 0 {
+			n = start(l)
+		}
+		format := def.levels[l].format
+		if lvl.legal {
+			format = "decimal"
+		}
+		b.WriteString(text.FormatNumber(n, format))
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return b.String() + lvl.follow
+}
