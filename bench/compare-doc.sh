@@ -77,8 +77,23 @@ lo_cleanup() {
 		kill -9 $pids 2>/dev/null || true
 	fi
 }
+# The tool being timed runs as a background job ($CHILD) that the script
+# waits for, so INT/TERM reach the trap at once; timeout(1) is the job's child
+# and passes the signal on to its whole process group.
+CHILD=
+stop_child() {
+	[[ -n $CHILD ]] || return 0
+	local kids
+	kids=$(pgrep -P "$CHILD" 2>/dev/null || true)
+	# shellcheck disable=SC2086
+	kill -TERM $kids "$CHILD" 2>/dev/null || true
+	wait "$CHILD" 2>/dev/null || true
+	CHILD=
+}
 cleanup() {
 	local rc=$?
+	trap - INT TERM
+	stop_child
 	lo_cleanup
 	if [[ $KEEP == 1 ]]; then
 		log "compare-doc: kept $TMP"
@@ -274,8 +289,11 @@ bench() {
 		mkdir -p "$OUT"
 		: >"$ERR"
 		t0=$EPOCHREALTIME
-		if "run_$name"; then rc=0; else rc=$?; fi
+		"run_$name" &
+		CHILD=$!
+		if wait "$CHILD"; then rc=0; else rc=$?; fi
 		t1=$EPOCHREALTIME
+		CHILD=
 		[[ $name == libreoffice ]] && lo_cleanup
 		dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
 		log "  $name run $r/$runs: ${dt}s (exit $rc)"

@@ -283,6 +283,8 @@ func TestCorpusSpecifics(t *testing.T) {
 		// automatic list numbering: multi-level decimal, and Chinese counting
 		{"apache__poi/Lists.doc", "2.2.1. OL 2.2.1\n", ""},
 		{"zenghdu__rag-memo/票据类专营机构季度经营情况分析报告模板.doc", "一、 基本情况\n（一）票据市场情况\n", ""},
+		// a phonetic guide (EQ field without a result) shows its base text
+		{"apache__tika/testWORD_phonetic.doc", "東京", "とうきょう"},
 		// Word 95, Cyrillic in cp1251 found from the font charsets
 		{"apache__poi/Bug50955.doc", "ОПЕРАЦИЯ", "ÎÏÅÐÀÖÈß"},
 	}

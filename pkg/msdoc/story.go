@@ -1,6 +1,7 @@
 package msdoc
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/policytext/policytext/pkg/text"
@@ -33,13 +34,20 @@ type storyBuilder struct {
 	p      *parser
 	blocks []text.Block
 	para   []byte // the paragraph being read; reused across paragraphs
-	fields []bool // per open field: true once its separator was seen
-	hidden int    // open fields still in their instruction
+	fields []openField
+	hidden int // open fields still in their instruction
 	tables []*openTable
 	// prevCellEnd: the previous mark ended a cell; used by the mark-based
 	// fallback when a file has no paragraph properties (Word 6/95).
 	prevCellEnd bool
 }
+
+type openField struct {
+	inResult bool   // the separator was seen
+	instr    []rune // the instruction, kept only while short
+}
+
+const maxInstr = 512
 
 type openTable struct {
 	t    text.Table
@@ -59,21 +67,27 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 	}
 	switch r {
 	case chFieldBegin:
-		b.fields = append(b.fields, false)
+		b.fields = append(b.fields, openField{})
 		b.hidden++
 		return
 	case chFieldSep:
-		if n := len(b.fields); n > 0 && !b.fields[n-1] {
-			b.fields[n-1] = true
+		if n := len(b.fields); n > 0 && !b.fields[n-1].inResult {
+			b.fields[n-1].inResult = true
 			b.hidden--
 		}
 		return
 	case chFieldEnd:
 		if n := len(b.fields); n > 0 {
-			if !b.fields[n-1] {
-				b.hidden--
-			}
+			f := b.fields[n-1]
 			b.fields = b.fields[:n-1]
+			if !f.inResult {
+				b.hidden--
+				// A field without a result shows nothing, except a
+				// phonetic guide (EQ \o\ad), whose base text is visible.
+				if base := rubyBase(f.instr); base != "" && b.hidden == 0 {
+					b.para = append(b.para, base...)
+				}
+			}
 		}
 		return
 	case chParaMark, chCellMark:
@@ -86,6 +100,9 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 		return
 	}
 	if b.hidden > 0 {
+		if f := &b.fields[len(b.fields)-1]; !f.inResult && len(f.instr) < maxInstr {
+			f.instr = append(f.instr, r)
+		}
 		return
 	}
 	switch {
@@ -218,4 +235,24 @@ func (b *storyBuilder) finish() {
 	for len(b.tables) > 0 {
 		b.closeTable()
 	}
+}
+
+// rubyBase returns the base text of a phonetic-guide field,
+// `EQ \* jc2 \* "Font:MS Mincho" \* hps10 \o\ad(\s\up 9(とうきょう),東京)`,
+// which has no result: Word draws the ruby over the base text.
+func rubyBase(instr []rune) string {
+	s := strings.TrimSpace(string(instr))
+	if !strings.HasPrefix(strings.ToUpper(s), "EQ") {
+		return ""
+	}
+	i := strings.Index(s, `\o`)
+	if i < 0 || !strings.HasSuffix(s, ")") {
+		return ""
+	}
+	s = s[:len(s)-1]
+	j := strings.LastIndex(s, ",")
+	if j < i {
+		return ""
+	}
+	return s[j+1:]
 }
