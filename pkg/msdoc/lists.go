@@ -1,7 +1,6 @@
 package msdoc
 
 import (
-	"strings"
 	"unicode/utf16"
 
 	"github.com/policytext/policytext/pkg/text"
@@ -18,22 +17,13 @@ const (
 	fcPlfLst = 73
 	fcPlfLfo = 74
 
-	maxLevels = 9
 	lstfSize  = 28
 	lvlfSize  = 28
 	lfoSize   = 16
 )
 
-type listLevel struct {
-	startAt int
-	format  string
-	legal   bool
-	text    []rune // number text; runes 0..8 stand for the level numbers
-	follow  string
-}
-
 type listDef struct {
-	levels []listLevel // 1 (simple list) or 9
+	levels []text.ListLevel // 1 (simple list) or 9
 }
 
 type lfoDef struct {
@@ -45,7 +35,7 @@ type listInfo struct {
 	lists    map[int32]*listDef
 	lfos     []lfoDef // ilfo is 1-based
 	styles   []styleList
-	counters map[int64]*[maxLevels]int // key: lsid, or -ilfo when the LFO restarts
+	counters text.ListCounters // key: lsid, or -ilfo when the LFO restarts
 }
 
 // styleList is what a paragraph style says about lists.
@@ -78,31 +68,31 @@ func nfcName(nfc byte) string {
 
 // parseLVL reads one LVL at b and returns it with its size (0 if b is too
 // short to hold it).
-func parseLVL(b []byte) (listLevel, int) {
+func parseLVL(b []byte) (text.ListLevel, int) {
 	if len(b) < lvlfSize+2 {
-		return listLevel{}, 0
+		return text.ListLevel{}, 0
 	}
 	start, _ := u32(b, 0)
-	lvl := listLevel{startAt: int(int32(start)), format: nfcName(b[4]), legal: b[5]&0x04 != 0}
-	switch b[15] {
+	lvl := text.ListLevel{Start: int(int32(start)), Format: nfcName(b[4]), Legal: b[5]&0x04 != 0}
+	switch b[15] { // ixchFollow: tab, space or nothing; a tab reads as a space
 	case 0, 1:
-		lvl.follow = " "
+		lvl.Follow = " "
 	}
 	pos := lvlfSize + int(b[25]) + int(b[24]) // grpprlPapx, grpprlChpx
 	cch, ok := u16(b, pos)
 	if !ok || pos+2+2*int(cch) > len(b) {
-		return listLevel{}, 0
+		return text.ListLevel{}, 0
 	}
 	units := make([]uint16, cch)
 	for i := range units {
 		units[i], _ = u16(b, pos+2+2*i)
 	}
-	lvl.text = utf16.Decode(units)
+	lvl.Pattern = utf16.Decode(units)
 	return lvl, pos + 2 + 2*int(cch)
 }
 
 func (p *parser) readLists() *listInfo {
-	li := &listInfo{lists: map[int32]*listDef{}, counters: map[int64]*[maxLevels]int{}}
+	li := &listInfo{lists: map[int32]*listDef{}}
 	fc, lcb := p.fib.fcLcb(p.wd, fcPlfLst)
 	if lcb < 2 || uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
 		return nil
@@ -118,7 +108,7 @@ func (p *parser) readLists() *listInfo {
 	for i := 0; i < n; i++ {
 		lstf := b[2+lstfSize*i:]
 		lsid, _ := u32(lstf, 0)
-		count := maxLevels
+		count := text.MaxListLevels
 		if lstf[26]&0x01 != 0 { // fSimpleList
 			count = 1
 		}
@@ -229,7 +219,7 @@ func (li *listInfo) label(props paraProps) string {
 		}
 		istd = st.base
 	}
-	if !hasIlfo || ilfo <= 0 || ilfo > len(li.lfos) || ilvl < 0 || ilvl >= maxLevels {
+	if !hasIlfo || ilfo <= 0 || ilfo > len(li.lfos) || ilvl < 0 || ilvl >= text.MaxListLevels {
 		return ""
 	}
 	lfo := li.lfos[ilfo-1]
@@ -237,58 +227,9 @@ func (li *listInfo) label(props paraProps) string {
 	if def == nil {
 		return ""
 	}
-	if ilvl >= len(def.levels) {
-		ilvl = len(def.levels) - 1
-	}
 	key := int64(lfo.lsid)
 	if lfo.startAts != nil {
 		key = -int64(ilfo)
 	}
-	c := li.counters[key]
-	if c == nil {
-		c = new([maxLevels]int)
-		li.counters[key] = c
-	}
-	start := func(l int) int {
-		if s, ok := lfo.startAts[l]; ok {
-			return s
-		}
-		return def.levels[l].startAt
-	}
-	if c[ilvl] == 0 {
-		c[ilvl] = start(ilvl)
-	} else {
-		c[ilvl]++
-	}
-	for l := ilvl + 1; l < maxLevels; l++ {
-		c[l] = 0
-	}
-	lvl := def.levels[ilvl]
-	var b strings.Builder
-	for _, r := range lvl.text {
-		if r >= maxLevels {
-			if r >= 0xF000 && r <= 0xF0FF { // Symbol-font bullet
-				r = '•'
-			}
-			b.WriteRune(r)
-			continue
-		}
-		l := int(r)
-		if l >= len(def.levels) {
-			continue
-		}
-		n := c[l]
-		if n == 0 {
-			n = start(l)
-		}
-		format := def.levels[l].format
-		if lvl.legal {
-			format = "decimal"
-		}
-		b.WriteString(text.FormatNumber(n, format))
-	}
-	if b.Len() == 0 {
-		return ""
-	}
-	return b.String() + lvl.follow
+	return li.counters.Label(key, def.levels, ilvl, lfo.startAts)
 }
