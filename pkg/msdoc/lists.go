@@ -17,9 +17,9 @@ const (
 	fcPlfLst = 73
 	fcPlfLfo = 74
 
-	lstfSize  = 28
-	lvlfSize  = 28
-	lfoSize   = 16
+	lstfSize = 28
+	lvlfSize = 28
+	lfoSize  = 16
 )
 
 type listDef struct {
