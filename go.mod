@@ -3,6 +3,7 @@ module github.com/policytext/policytext
 go 1.26.0
 
 require (
+	github.com/nguyenthenguyen/docx v0.0.0-20230621112118-9c8e795a11db
 	github.com/richardlehane/mscfb v1.0.9
 	golang.org/x/text v0.44.0
 )

@@ -2,6 +2,7 @@ package msdoc
 
 import (
 	"fmt"
+	"github.com/policytext/policytext/pkg/codepage"
 	"strings"
 
 	"github.com/policytext/policytext/pkg/text"
@@ -13,7 +14,7 @@ type parser struct {
 	tbl    []byte // 0Table/1Table (Word 97) or WordDocument (Word 6/95)
 	fib    *fib
 	pieces []piece
-	cs     *charset
+	cs     *codepage.Decoder
 	papx   *papxTable
 	// sectionEnds holds the CPs of section marks: a 0x0C there ends a
 	// paragraph, anywhere else it is a page break and produces nothing.
@@ -28,10 +29,10 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{opt: opt, wd: s.wordDocument, fib: f, cs: cp1252, papx: &papxTable{}}
+	p := &parser{opt: opt, wd: s.wordDocument, fib: f, cs: codepage.CP1252(), papx: &papxTable{}}
 	if f.word6 {
 		p.tbl = s.wordDocument
-		p.cs = charsetForCodePage(p.word6CodePage())
+		p.cs = codepage.New(p.word6CodePage())
 	} else {
 		// fWhichTblStm picks the table stream; a file that lacks the named
 		// one is corrupt (the other one, if any, is stale).
@@ -117,14 +118,14 @@ func (p *parser) word6CodePage() int {
 		for pos < len(ffn) {
 			cb := int(ffn[pos]) + 1
 			if pos+5 <= len(ffn) {
-				if cp := codePageOfCharset(ffn[pos+4]); cp != 0 {
+				if cp := codepage.FromCharset(int(ffn[pos+4])); cp != 0 {
 					return cp
 				}
 			}
 			pos += cb
 		}
 	}
-	return codePageOfLID(p.fib.lid)
+	return codepage.FromLID(p.fib.lid)
 }
 
 // document builds every story, main text first.

@@ -2,6 +2,7 @@ package msdoc
 
 import (
 	"fmt"
+	"github.com/policytext/policytext/pkg/codepage"
 	"unicode"
 	"unicode/utf16"
 )
@@ -116,7 +117,7 @@ type decoded struct {
 // decodeRange decodes CPs [from, to) into runes. 16-bit pieces are UTF-16LE
 // (surrogate pairs may straddle pieces); 8-bit pieces go through cs, which is
 // cp1252 for Word 97+ and the document's ANSI code page for Word 6/95.
-func decodeRange(wd []byte, pieces []piece, from, to uint32, cs *charset, out *decoded) error {
+func decodeRange(wd []byte, pieces []piece, from, to uint32, cs *codepage.Decoder, out *decoded) error {
 	var pendingHigh rune = -1
 	var pendingCP uint32
 	flushHigh := func() {
@@ -138,7 +139,10 @@ func decodeRange(wd []byte, pieces []piece, from, to uint32, cs *charset, out *d
 			if end > uint64(len(wd)) {
 				return fmt.Errorf("%w: text piece %d (bytes %d-%d) lies beyond the %d-byte WordDocument stream", ErrCorrupt, i, start, end, len(wd))
 			}
-			cs.decode(wd[start:end], a, out)
+			cs.Each(wd[start:end], func(r rune, off int) {
+				out.runes = append(out.runes, r)
+				out.cps = append(out.cps, a+uint32(off))
+			})
 			continue
 		}
 		start := uint64(p.fc) + 2*uint64(a-p.cpStart)

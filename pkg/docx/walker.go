@@ -1,0 +1,614 @@
+package docx
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/policytext/policytext/pkg/text"
+)
+
+// Namespaces are matched by URI, never by prefix: real files use w:, ns0:
+// or none at all.
+const (
+	nsWTransitional = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+	nsWStrict       = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+	nsW2003         = "http://schemas.microsoft.com/office/word/2003/wordml"
+	nsMC            = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+)
+
+func isW(n xml.Name) bool {
+	return n.Space == nsWTransitional || n.Space == nsWStrict || n.Space == nsW2003
+}
+
+// attr returns the value of the attribute with the given local name in a
+// WordprocessingML namespace (or none, as some writers omit it).
+func attr(t xml.StartElement, local string) (string, bool) {
+	for _, a := range t.Attr {
+		if a.Name.Local == local && (a.Name.Space == "" || isW(a.Name)) {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// maxDepth bounds the element nesting the walker follows; a document that
+// nests deeper is hostile or broken.
+const maxDepth = 256
+
+// headerRef is a w:headerReference/w:footerReference of a section.
+type headerRef struct {
+	id     string
+	footer bool
+}
+
+// walker turns the token stream of one part into blocks. Field state and
+// text boxes are document-wide; paragraph text is gathered in para.
+type walker struct {
+	dec      *xml.Decoder
+	part     string
+	depth    int
+	para     []byte
+	carry    string // text of a paragraph whose mark was deleted
+	fields   []bool // per open complex field: true once past "separate"
+	hidden   int    // open fields still in their instruction
+	textbox  []text.Block
+	hdrRefs  []headerRef
+	inlineHF []text.Story // Word 2003 XML keeps headers in w:sectPr
+	num      *numbering
+	// skipSeparatorNotes drops w:footnote/w:endnote of the separator types.
+	skipSeparatorNotes bool
+	runes              *int64
+	maxRunes           int64
+}
+
+func newWalker(r io.Reader, part string, num *numbering, runes *int64, maxRunes int64) *walker {
+	return &walker{dec: xml.NewDecoder(r), part: part, num: num, runes: runes, maxRunes: maxRunes}
+}
+
+func (w *walker) token() (xml.Token, error) {
+	tok, err := w.dec.Token()
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformedXML, w.part, err)
+	}
+	return tok, nil
+}
+
+func (w *walker) skip() error {
+	if err := w.dec.Skip(); err != nil {
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrCorrupt) {
+			return err
+		}
+		return fmt.Errorf("%w: %s: %v", ErrMalformedXML, w.part, err)
+	}
+	return nil
+}
+
+func (w *walker) enter() error {
+	w.depth++
+	if w.depth > maxDepth {
+		return fmt.Errorf("%w: %s: elements nested deeper than %d", ErrMalformedXML, w.part, maxDepth)
+	}
+	return nil
+}
+
+// document reads a whole part: from its root element to the end.
+func (w *walker) document() ([]text.Block, error) {
+	var out []text.Block
+	for {
+		tok, err := w.dec.Token()
+		if err == io.EOF {
+			return nil, fmt.Errorf("%w: %s: no root element", ErrMalformedXML, w.part)
+		}
+		if err != nil {
+			_, err = w.token() // classify the error the same way
+			return nil, err
+		}
+		if t, ok := tok.(xml.StartElement); ok {
+			if err := w.block(t, &out); err != nil {
+				return nil, err
+			}
+			// Anything after the root is a syntax error the decoder
+			// reports; check it so a truncated file cannot pass.
+			for {
+				if _, err := w.dec.Token(); err == io.EOF {
+					return out, nil
+				} else if err != nil {
+					_, err = w.token()
+					return nil, err
+				}
+			}
+		}
+	}
+}
+
+// blockContent reads block-level children until the end of the current
+// element.
+func (w *walker) blockContent(out *[]text.Block) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer func() { w.depth-- }()
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if err := w.block(t, out); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (w *walker) block(t xml.StartElement, out *[]text.Block) error {
+	if isW(t.Name) {
+		switch t.Name.Local {
+		case "p":
+			b, keep, err := w.paragraph()
+			if err != nil {
+				return err
+			}
+			if keep {
+				*out = append(*out, b)
+			}
+			return nil
+		case "tbl":
+			tbl, err := w.table()
+			if err != nil {
+				return err
+			}
+			if len(tbl.Rows) > 0 {
+				*out = append(*out, text.Block{Table: tbl})
+			}
+			return nil
+		case "sectPr":
+			return w.sectPr()
+		case "footnote", "endnote":
+			if typ, _ := attr(t, "type"); w.skipSeparatorNotes && typ != "" && typ != "normal" {
+				return w.skip()
+			}
+		case "del", "moveFrom", "sdtPr", "sdtEndPr", "pPr", "rPr", "tblPr", "tblGrid", "trPr", "tcPr",
+			"altChunk", "docPr", "fonts", "lists", "styles", "background", "fldData":
+			return w.skip()
+		}
+	}
+	if t.Name.Space == nsMC && t.Name.Local == "AlternateContent" {
+		return w.alternate(func(c xml.StartElement) error { return w.blockContent(out) })
+	}
+	// w:body, w:sdt, w:sdtContent, w:customXml, w:ins, w:moveTo, Word 2003
+	// wx:sect/wx:sub-section and the root itself: look inside.
+	return w.blockContent(out)
+}
+
+// alternate reads mc:AlternateContent and follows exactly one branch, the
+// first (mc:Choice); the others (mc:Fallback, usually VML copies of the
+// same text box) are skipped so text is never doubled.
+func (w *walker) alternate(follow func(xml.StartElement) error) error {
+	taken := false
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if taken {
+				if err := w.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			taken = true
+			if err := follow(t); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// paragraph reads a w:p. keep is false when its mark is a tracked deletion:
+// its text then joins the next paragraph.
+func (w *walker) paragraph() (text.Block, bool, error) {
+	w.para = append(w.para[:0], w.carry...)
+	w.carry = ""
+	var props paraProps
+	if err := w.inline(&props); err != nil {
+		return text.Block{}, false, err
+	}
+	s := string(w.para)
+	if props.markDeleted {
+		w.carry = s
+		return text.Block{}, false, nil
+	}
+	if l := w.num.label(props); l != "" {
+		s = l + s
+	}
+	*w.runes += int64(utf8.RuneCountInString(s))
+	if *w.runes > w.maxRunes {
+		return text.Block{}, false, fmt.Errorf("%w: more than %d characters of text", ErrTooLarge, w.maxRunes)
+	}
+	return text.Para(s), true, nil
+}
+
+// paraProps are the paragraph properties that matter for text.
+type paraProps struct {
+	style           string
+	numID, ilvl     int
+	hasNum, hasIlvl bool
+	markDeleted     bool
+}
+
+func (w *walker) visible() bool { return w.hidden == 0 }
+
+func (w *walker) add(s string) {
+	if w.visible() {
+		w.para = append(w.para, s...)
+	}
+}
+
+// inline reads the content of a paragraph (or of any element inside one)
+// until the end of the current element.
+func (w *walker) inline(props *paraProps) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer func() { w.depth-- }()
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		var t xml.StartElement
+		switch tt := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			t = tt
+		default:
+			continue
+		}
+		if t.Name.Space == nsMC && t.Name.Local == "AlternateContent" {
+			if err := w.alternate(func(xml.StartElement) error { return w.inline(props) }); err != nil {
+				return err
+			}
+			continue
+		}
+		if !isW(t.Name) {
+			// DrawingML, VML, wps: only a w:txbxContent inside matters.
+			if err := w.inline(props); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.inlineW(t, props); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *walker) inlineW(t xml.StartElement, props *paraProps) error {
+	switch t.Name.Local {
+	case "t":
+		return w.chars()
+	case "tab", "ptab":
+		w.add("\t")
+	case "br":
+		if typ, _ := attr(t, "type"); typ != "page" && typ != "column" {
+			w.add("\n")
+		}
+	case "cr":
+		w.add("\n")
+	case "noBreakHyphen":
+		w.add("\u2011")
+	case "sym":
+		if c, ok := attr(t, "char"); ok {
+			if v, err := strconv.ParseUint(c, 16, 32); err == nil && utf8.ValidRune(rune(v)) {
+				w.add(string(rune(v)))
+			}
+		}
+	case "fldChar":
+		switch typ, _ := attr(t, "fldCharType"); typ {
+		case "begin":
+			w.fields = append(w.fields, false)
+			w.hidden++
+		case "separate":
+			if n := len(w.fields); n > 0 && !w.fields[n-1] {
+				w.fields[n-1] = true
+				w.hidden--
+			}
+		case "end":
+			if n := len(w.fields); n > 0 {
+				if !w.fields[n-1] {
+					w.hidden--
+				}
+				w.fields = w.fields[:n-1]
+			}
+		}
+	case "pPr":
+		return w.pPr(props)
+	case "txbxContent":
+		return w.textBox()
+	case "p":
+		// a paragraph inside a paragraph only occurs in broken files:
+		// keep its text in line
+		return w.inline(props)
+	case "tbl":
+		return w.skip()
+	case "del", "moveFrom", "delText", "instrText", "delInstrText", "rt", "rPr", "sdtPr", "sdtEndPr",
+		"fldData", "footnoteReference", "endnoteReference", "commentReference", "annotationRef",
+		"footnoteRef", "endnoteRef", "separator", "continuationSeparator", "softHyphen", "lastRenderedPageBreak":
+		return w.skip()
+	default:
+		// w:r, w:hyperlink, w:smartTag, w:customXml, w:ins, w:moveTo,
+		// w:sdt, w:sdtContent, w:fldSimple (its runs are the result),
+		// w:ruby/w:rubyBase, w:drawing, w:pict, w:object ...
+		return w.inline(props)
+	}
+	return w.skip()
+}
+
+// chars appends the character data of a w:t.
+func (w *walker) chars() error {
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if w.visible() {
+				w.para = append(w.para, t...)
+			}
+		case xml.StartElement:
+			if err := w.skip(); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// pPr reads the paragraph's style, numbering and a deleted mark.
+func (w *walker) pPr(props *paraProps) error {
+	depth := 0
+	var inRPr bool
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if depth == 0 {
+				return nil
+			}
+			depth--
+			if isW(t.Name) && t.Name.Local == "rPr" {
+				inRPr = false
+			}
+		case xml.StartElement:
+			depth++
+			if depth > maxDepth {
+				return fmt.Errorf("%w: %s: elements nested deeper than %d", ErrMalformedXML, w.part, maxDepth)
+			}
+			if !isW(t.Name) {
+				continue
+			}
+			v, _ := attr(t, "val")
+			switch t.Name.Local {
+			case "pStyle":
+				props.style = v
+			case "numId":
+				props.numID, _ = strconv.Atoi(v)
+				props.hasNum = true
+			case "ilvl":
+				props.ilvl, _ = strconv.Atoi(v)
+				props.hasIlvl = true
+			case "rPr":
+				inRPr = true
+			case "del":
+				if inRPr {
+					props.markDeleted = true
+				}
+			case "pPrChange", "rPrChange":
+				// the properties before a tracked change: not current
+				if err := w.skip(); err != nil {
+					return err
+				}
+				depth--
+			}
+		}
+	}
+}
+
+// textBox reads a w:txbxContent into the text-box story, keeping the
+// paragraph that anchors it intact.
+func (w *walker) textBox() error {
+	saved, carry := w.para, w.carry
+	w.para, w.carry = nil, ""
+	var blocks []text.Block
+	err := w.blockContent(&blocks)
+	w.para, w.carry = saved, carry
+	w.textbox = append(w.textbox, blocks...)
+	return err
+}
+
+func (w *walker) table() (*text.Table, error) {
+	tbl := &text.Table{}
+	err := w.tableContent(tbl)
+	return tbl, err
+}
+
+// tableContent collects rows, also those wrapped in w:sdt or w:customXml.
+func (w *walker) tableContent(tbl *text.Table) error {
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer func() { w.depth-- }()
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			switch {
+			case isW(t.Name) && t.Name.Local == "tr":
+				row, deleted, err := w.row()
+				if err != nil {
+					return err
+				}
+				if len(row) > 0 && !deleted {
+					tbl.Rows = append(tbl.Rows, row)
+				}
+			case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml" ||
+				t.Name.Local == "ins" || t.Name.Local == "moveTo"):
+				if err := w.tableContent(tbl); err != nil {
+					return err
+				}
+			default:
+				if err := w.skip(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// row reads a w:tr; deleted reports a tracked row deletion.
+func (w *walker) row() (text.Row, bool, error) {
+	var row text.Row
+	deleted := false
+	var walk func() error
+	walk = func() error {
+		if err := w.enter(); err != nil {
+			return err
+		}
+		defer func() { w.depth-- }()
+		for {
+			tok, err := w.token()
+			if err != nil {
+				return err
+			}
+			switch t := tok.(type) {
+			case xml.EndElement:
+				return nil
+			case xml.StartElement:
+				switch {
+				case isW(t.Name) && t.Name.Local == "tc":
+					var cell text.Cell
+					if err := w.blockContent(&cell.Blocks); err != nil {
+						return err
+					}
+					row = append(row, cell)
+				case isW(t.Name) && t.Name.Local == "trPr":
+					d, err := w.containsDel()
+					if err != nil {
+						return err
+					}
+					deleted = deleted || d
+				case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml"):
+					if err := walk(); err != nil {
+						return err
+					}
+				default:
+					if err := w.skip(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	err := walk()
+	return row, deleted, err
+}
+
+// containsDel reads an element and reports whether a w:del is a child.
+func (w *walker) containsDel() (bool, error) {
+	found := false
+	depth := 0
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return false, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 1 && isW(t.Name) && t.Name.Local == "del" {
+				found = true
+			}
+		case xml.EndElement:
+			if depth == 0 {
+				return found, nil
+			}
+			depth--
+		}
+	}
+}
+
+// sectPr notes the header and footer references of a section; Word 2003
+// XML has the headers themselves inside.
+func (w *walker) sectPr() error {
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if !isW(t.Name) {
+				if err := w.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			switch t.Name.Local {
+			case "headerReference", "footerReference":
+				for _, a := range t.Attr {
+					if a.Name.Local == "id" {
+						w.hdrRefs = append(w.hdrRefs, headerRef{id: a.Value, footer: t.Name.Local == "footerReference"})
+					}
+				}
+				if err := w.skip(); err != nil {
+					return err
+				}
+			case "hdr", "ftr":
+				kind := text.Header
+				if t.Name.Local == "ftr" {
+					kind = text.Footer
+				}
+				var blocks []text.Block
+				if err := w.blockContent(&blocks); err != nil {
+					return err
+				}
+				w.inlineHF = append(w.inlineHF, text.Story{Kind: kind, Blocks: blocks})
+			default:
+				if err := w.skip(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
