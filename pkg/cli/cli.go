@@ -14,11 +14,12 @@ import (
 const usage = `policyctl: work with policy attachments
 
 Usage:
-  policyctl extract [--stories all] [--out DIR] FILE...
+  policyctl extract [--stories all] [--out DIR] [--verbose] FILE...
 
 Commands:
-  extract   print the text of Word files (one FILE, no --out), or write
-            DIR/<base name>.txt for each FILE
+  extract   print the text of Word files (.doc, .docx, RTF, Word 2003 XML,
+            recognised by content, not name) for one FILE, or write
+            DIR/<base name>.txt for each FILE with --out
 `
 
 // Run executes one policyctl command and returns the process exit status:

@@ -38,7 +38,7 @@ func TestExtractOutDirKeepsGoingAfterFailure(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	if !strings.Contains(stderr, badDoc+": msdoc: document is encrypted") {
+	if !strings.Contains(stderr, badDoc+": msdoc: document is encrypted: RC4") {
 		t.Errorf("stderr should name the failed file and its error: %q", stderr)
 	}
 	if !strings.Contains(stderr, "no-such-file.doc: ") {
@@ -51,6 +51,26 @@ func TestExtractOutDirKeepsGoingAfterFailure(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "password_123456.txt")); err == nil {
 		t.Error("a failed file must not leave a text file")
+	}
+}
+
+func TestExtractByContentWithVerbose(t *testing.T) {
+	// a .docx under a .doc name, and an RTF under a .doc name
+	for _, c := range []struct{ file, format, truth string }{
+		{"../msdoc/testdata/bad/docx_named_as.doc", "docx", "../docx/testdata/golden/lo-1778688997232377856.golden.txt"},
+		{"../msdoc/testdata/bad/rtf_named_as.doc", "rtf", "../rtf/testdata/golden/abiword-1775446429602316288.golden.txt"},
+	} {
+		code, out, stderr := run("extract", "--verbose", c.file)
+		want, err := os.ReadFile(c.truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != 0 || out != string(want) {
+			t.Errorf("%s: exit %d, stderr %q, text matches: %v", c.file, code, stderr, out == string(want))
+		}
+		if !strings.Contains(stderr, c.file+": "+c.format+" (") {
+			t.Errorf("%s: --verbose should print the detected format %q: %q", c.file, c.format, stderr)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/policytext/policytext/pkg/msdoc"
+	"github.com/policytext/policytext/pkg/extract"
 	"github.com/policytext/policytext/pkg/text"
 )
 
@@ -18,6 +19,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	stories := fs.String("stories", "main", `which stories to print: "main" or "all" (headers, footers, notes, comments, text boxes after the body)`)
 	outDir := fs.String("out", "", "write DIR/<base name>.txt for each FILE instead of printing")
+	verbose := fs.Bool("verbose", false, "print each file's detected format on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,7 +44,10 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, name := range files {
-		txt, err := extractFile(name, opt)
+		txt, res, err := extractFile(name, opt)
+		if err == nil && *verbose {
+			fmt.Fprintf(stderr, "%s: %s (%s)\n", name, res.Format, res.Doc.Version)
+		}
 		if err == nil {
 			if *outDir == "" {
 				_, err = io.WriteString(stdout, txt)
@@ -59,19 +64,19 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-func extractFile(name string, opt text.RenderOptions) (string, error) {
+func extractFile(name string, opt text.RenderOptions) (string, *extract.Result, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return "", errors.Unwrap(err) // the *PathError already names the file
+		return "", nil, errors.Unwrap(err) // the *PathError already names the file
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	doc, err := msdoc.Extract(f, st.Size(), msdoc.Options{})
+	res, err := extract.Extract(context.Background(), f, st.Size(), extract.Options{})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return doc.PlainText(opt), nil
+	return res.Doc.PlainText(opt), res, nil
 }

@@ -51,6 +51,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		return nil, err
 	}
 	w := newWalker(content, main, num, &runes, opt.MaxTextRunes)
+	w.root = "document"
 	body, err := w.document()
 	content.Close()
 	if err != nil {
@@ -139,4 +140,36 @@ func (p *pkg) readNumbering(numPart, stylesPart string) (*numbering, error) {
 		sr = styles
 	}
 	return readNumbering(nr, sr, numPart, stylesPart)
+}
+
+// ExtractWordML reads a Word 2003 XML document (the single-file
+// <w:wordDocument> format; Word saves it with a .xml or .doc name). Its
+// elements are those of .docx in another namespace; headers and footers sit
+// inside w:sectPr. List labels are not rendered (its w:lists differ).
+func ExtractWordML(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err error) {
+	opt = opt.withDefaults()
+	defer func() {
+		if p := recover(); p != nil {
+			doc, err = nil, fmt.Errorf("%w: internal parser failure: %v", ErrCorrupt, p)
+		}
+	}()
+	switch {
+	case size <= 0:
+		return nil, ErrEmpty
+	case size > opt.MaxPartBytes:
+		return nil, fmt.Errorf("%w: file is %d bytes, limit %d", ErrTooLarge, size, opt.MaxPartBytes)
+	}
+	var runes int64
+	w := newWalker(io.NewSectionReader(r, 0, size), "Word 2003 XML", nil, &runes, opt.MaxTextRunes)
+	w.root = "wordDocument"
+	body, err := w.document()
+	if err != nil {
+		return nil, err
+	}
+	doc = &text.Document{Format: "wordml", Version: "Word 2003 XML", Stories: []text.Story{{Kind: text.Main, Blocks: body}}}
+	doc.Stories = append(doc.Stories, w.inlineHF...)
+	if len(w.textbox) > 0 {
+		doc.Stories = append(doc.Stories, text.Story{Kind: text.TextBox, Blocks: w.textbox})
+	}
+	return doc, nil
 }

@@ -59,6 +59,9 @@ type walker struct {
 	hdrRefs  []headerRef
 	inlineHF []text.Story // Word 2003 XML keeps headers in w:sectPr
 	num      *numbering
+	// root, when set, is the local name the root element must have
+	// ("document", "wordDocument").
+	root string
 	// skipSeparatorNotes drops w:footnote/w:endnote of the separator types.
 	skipSeparatorNotes bool
 	runes              *int64
@@ -114,6 +117,9 @@ func (w *walker) document() ([]text.Block, error) {
 			return nil, err
 		}
 		if t, ok := tok.(xml.StartElement); ok {
+			if w.root != "" && !(isW(t.Name) && t.Name.Local == w.root) {
+				return nil, fmt.Errorf("%w: %s has root element {%s}%s, not w:%s", ErrNotWord, w.part, t.Name.Space, t.Name.Local, w.root)
+			}
 			if err := w.block(t, &out); err != nil {
 				return nil, err
 			}

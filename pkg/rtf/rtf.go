@@ -1,0 +1,481 @@
+// Package rtf extracts the text of RTF documents, which portals often serve
+// under a .doc name (AbiWord and WPS Office write them too), into the
+// shared document model with the same conventions as the Word extractors.
+//
+// It handles code pages (\ansicpg, font \fcharset and \cpg, with GBK and
+// other double-byte pages decoded as pairs), \uN with \ucN fallback
+// skipping, ignorable (\*) and non-text destinations (font and colour
+// tables, stylesheet, info, pictures, objects, field instructions), field
+// results, tables (\cell, \row, \nestcell, \nestrow, \intbl, \itap), list
+// labels (\listtext), tracked deletions (\deleted), and headers, footers,
+// footnotes and comments as separate stories.
+//
+// Example:
+//
+//	doc, err := rtf.Extract(bytes.NewReader(b), int64(len(b)), rtf.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Print(doc.PlainText(text.RenderOptions{}))
+package rtf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/policytext/policytext/pkg/codepage"
+	"github.com/policytext/policytext/pkg/text"
+)
+
+// Sentinel errors; every error from Extract wraps one of them.
+var (
+	ErrEmpty     = errors.New("rtf: empty file")
+	ErrNotRTF    = errors.New(`rtf: not an RTF document (no "{\rtf" header)`)
+	ErrMalformed = errors.New("rtf: malformed document")
+	ErrTooLarge  = errors.New("rtf: too large")
+)
+
+// Options bound the work on one document; zero values mean the defaults.
+type Options struct {
+	MaxInputBytes int64 // default 64 MiB
+	MaxTextRunes  int64 // default 32 Mi
+	MaxDepth      int   // group nesting, default 512
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxInputBytes <= 0 {
+		o.MaxInputBytes = 64 << 20
+	}
+	if o.MaxTextRunes <= 0 {
+		o.MaxTextRunes = 32 << 20
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 512
+	}
+	return o
+}
+
+// dest is where the text of a group goes.
+type dest int
+
+const (
+	destSkip dest = iota
+	destMain
+	destHeader
+	destFooter
+	destFootnote
+	destComment
+	destFontTable
+)
+
+// state is the part of the reader's state that groups save and restore.
+type state struct {
+	dest      dest
+	uc        int // \ucN: fallback characters after \uN
+	cp        *codepage.Decoder
+	deleted   bool
+	inTable   bool
+	itap      int
+	font      int
+	fontEntry int // in the font table: the font being defined
+}
+
+type reader struct {
+	opt     Options
+	data    []byte
+	pos     int
+	st      state
+	stack   []state
+	ansi    *codepage.Decoder
+	fonts   map[int]*codepage.Decoder
+	stories map[dest]*builder
+	order   []dest
+	pending []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
+	skip    int    // fallback characters still to skip after \uN
+	runes   int64
+	// starDest: the previous token was \* (ignorable destination)
+	starDest bool
+}
+
+// Extract reads an RTF document of the given size from r.
+func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err error) {
+	opt = opt.withDefaults()
+	defer func() {
+		if p := recover(); p != nil {
+			doc, err = nil, fmt.Errorf("%w: internal parser failure: %v", ErrMalformed, p)
+		}
+	}()
+	switch {
+	case size <= 0:
+		return nil, ErrEmpty
+	case size > opt.MaxInputBytes:
+		return nil, fmt.Errorf("%w: file is %d bytes, limit %d", ErrTooLarge, size, opt.MaxInputBytes)
+	}
+	data := make([]byte, size)
+	if n, err := r.ReadAt(data, 0); n < len(data) {
+		return nil, fmt.Errorf("rtf: read: %w", err)
+	}
+	rd := &reader{opt: opt, data: data, ansi: codepage.CP1252(), fonts: map[int]*codepage.Decoder{},
+		stories: map[dest]*builder{}}
+	if err := rd.run(); err != nil {
+		return nil, err
+	}
+	return rd.document(), nil
+}
+
+func (rd *reader) run() error {
+	head := bytes.TrimLeft(bytes.TrimPrefix(rd.data, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+	if !bytes.HasPrefix(head, []byte(`{\rtf`)) {
+		return ErrNotRTF
+	}
+	rd.pos = len(rd.data) - len(head)
+	rd.st = state{dest: destMain, uc: 1, cp: rd.ansi, font: -1}
+	started := false
+	for rd.pos < len(rd.data) {
+		c := rd.data[rd.pos]
+		switch c {
+		case '{':
+			rd.flush()
+			if len(rd.stack) >= rd.opt.MaxDepth {
+				return fmt.Errorf("%w: groups nested deeper than %d", ErrMalformed, rd.opt.MaxDepth)
+			}
+			rd.stack = append(rd.stack, rd.st)
+			rd.pos++
+			rd.skip = 0
+			started = true
+		case '}':
+			rd.flush()
+			if len(rd.stack) == 0 {
+				return fmt.Errorf("%w: unbalanced '}' at byte %d", ErrMalformed, rd.pos)
+			}
+			rd.st = rd.stack[len(rd.stack)-1]
+			rd.stack = rd.stack[:len(rd.stack)-1]
+			rd.pos++
+			rd.skip = 0
+			if len(rd.stack) == 0 && started {
+				return nil // the document group is closed; trailing bytes are ignored
+			}
+		case '\\':
+			if err := rd.control(); err != nil {
+				return err
+			}
+		case '\r', '\n':
+			rd.pos++
+		default:
+			rd.flush()
+			rd.pos++
+			if rd.skip > 0 {
+				rd.skip--
+				continue
+			}
+			if c < 0x80 {
+				rd.emit(rune(c))
+			} else {
+				rd.pending = append(rd.pending, c)
+				rd.flush()
+			}
+		}
+		if rd.runes > rd.opt.MaxTextRunes {
+			return fmt.Errorf("%w: more than %d characters of text", ErrTooLarge, rd.opt.MaxTextRunes)
+		}
+	}
+	return fmt.Errorf("%w: file ends inside %d open groups (truncated?)", ErrMalformed, len(rd.stack))
+}
+
+// flush decodes pending \'hh bytes with the current code page.
+func (rd *reader) flush() {
+	if len(rd.pending) == 0 {
+		return
+	}
+	p := rd.pending
+	rd.pending = rd.pending[:0]
+	rd.st.cp.Each(p, func(r rune, _ int) { rd.emit(r) })
+}
+
+func (rd *reader) control() error {
+	d := rd.data
+	i := rd.pos + 1
+	if i >= len(d) {
+		return fmt.Errorf("%w: file ends after a backslash", ErrMalformed)
+	}
+	c := d[i]
+	if !isLetter(c) {
+		rd.pos = i + 1
+		switch c {
+		case '\'':
+			if i+2 >= len(d) {
+				return fmt.Errorf("%w: file ends inside a \\' escape", ErrMalformed)
+			}
+			v, err := strconv.ParseUint(string(d[i+1:i+3]), 16, 8)
+			rd.pos = i + 3
+			if err != nil {
+				return nil // tolerate a bad escape like most readers
+			}
+			if rd.skip > 0 {
+				rd.skip--
+				return nil
+			}
+			rd.pending = append(rd.pending, byte(v))
+			// a double-byte pair needs its second escape before decoding
+			if len(rd.pending) == 1 && rd.st.cp.IsDoubleByte(byte(v)) {
+				return nil
+			}
+			rd.flush()
+		case '*':
+			rd.starDest = true
+		case '\\', '{', '}':
+			rd.flush()
+			rd.emitSkippable(rune(c))
+		case '~':
+			rd.flush()
+			rd.emitSkippable('\u00A0')
+		case '_':
+			rd.flush()
+			rd.emitSkippable('\u2011')
+		case '-', ':', '|':
+			// soft hyphen, index subentry, formula: nothing to read
+		case '\r', '\n':
+			rd.flush()
+			rd.word("par", 0, false)
+		}
+		return nil
+	}
+	rd.flush()
+	j := i
+	for j < len(d) && isLetter(d[j]) {
+		j++
+	}
+	name := string(d[i:j])
+	param, hasParam := 0, false
+	k := j
+	if k < len(d) && (d[k] == '-' || isDigit(d[k])) {
+		k++
+		for k < len(d) && isDigit(d[k]) && k-j < 12 {
+			k++
+		}
+		if v, err := strconv.Atoi(string(d[j:k])); err == nil {
+			param, hasParam = v, true
+		}
+	}
+	if k < len(d) && d[k] == ' ' {
+		k++ // the delimiter space belongs to the control word
+	}
+	rd.pos = k
+	if name == "bin" && hasParam {
+		// binary data: skip it whole
+		rd.pos = min(len(d), rd.pos+max(param, 0))
+		return nil
+	}
+	star := rd.starDest
+	rd.starDest = false
+	rd.word(name, param, hasParam)
+	if star && rd.st.dest != destSkip && !keepStarred[name] {
+		rd.st.dest = destSkip
+	}
+	return nil
+}
+
+// keepStarred are \* destinations whose text is visible.
+var keepStarred = map[string]bool{}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+
+// skipDests are destinations whose content is not document text.
+var skipDests = map[string]bool{
+	"colortbl": true, "stylesheet": true, "info": true, "pict": true, "object": true, "fldinst": true,
+	"xe": true, "tc": true, "bkmkstart": true, "bkmkend": true, "listtable": true, "listoverridetable": true,
+	"revtbl": true, "rsidtbl": true, "generator": true, "themedata": true, "colorschememapping": true,
+	"datastore": true, "latentstyles": true, "pgdsctbl": true, "mmathPr": true, "xmlnstbl": true,
+	"nonshppict": true, "sp": true, "sn": true, "sv": true, "filetbl": true, "operator": true,
+	"atnid": true, "atnauthor": true, "atndate": true, "atnref": true, "template": true, "docvar": true,
+	"falt": true, "panose": true, "fname": true, "userprops": true, "wgrffmtfilter": true, "ftnsep": true,
+	"ftnsepc": true, "ftncn": true, "aftnsep": true, "aftnsepc": true, "aftncn": true, "fldtype": true,
+	"datafield": true, "formfield": true, "blipuid": true, "passwordhash": true, "protusertbl": true,
+}
+
+func (rd *reader) setDest(d dest) {
+	if rd.st.dest != destSkip && rd.st.dest != destFontTable {
+		rd.st.dest = d
+	}
+}
+
+// word handles one control word.
+func (rd *reader) word(name string, param int, hasParam bool) {
+	if skipDests[name] {
+		rd.st.dest = destSkip
+		return
+	}
+	switch name {
+	case "fonttbl":
+		rd.st.dest = destFontTable
+	case "f":
+		if rd.st.dest == destFontTable {
+			rd.st.fontEntry = param
+			return
+		}
+		rd.st.font = param
+		if cp, ok := rd.fonts[param]; ok {
+			rd.st.cp = cp
+		} else {
+			rd.st.cp = rd.ansi
+		}
+	case "fcharset":
+		if rd.st.dest == destFontTable {
+			if cp := codepage.FromCharset(param); cp != 0 {
+				rd.fonts[rd.st.fontEntry] = codepage.New(cp)
+			}
+		}
+	case "cpg":
+		if rd.st.dest == destFontTable && param > 0 {
+			rd.fonts[rd.st.fontEntry] = codepage.New(param)
+		}
+	case "ansicpg":
+		rd.ansi = codepage.New(param)
+		rd.st.cp = rd.ansi
+	case "uc":
+		rd.st.uc = max(param, 0)
+	case "u":
+		if hasParam {
+			r := rune(param)
+			if r < 0 {
+				r += 0x10000
+			}
+			rd.emitRune(r)
+			rd.skip = rd.st.uc
+		}
+	case "header", "headerl", "headerr", "headerf":
+		rd.setDest(destHeader)
+	case "footer", "footerl", "footerr", "footerf":
+		rd.setDest(destFooter)
+	case "footnote":
+		rd.setDest(destFootnote)
+	case "annotation":
+		rd.setDest(destComment)
+	case "deleted":
+		rd.st.deleted = !hasParam || param != 0
+	case "plain":
+		rd.st.deleted = false
+	case "pard":
+		rd.st.inTable, rd.st.itap = false, 0
+	case "intbl":
+		rd.st.inTable = true
+	case "itap":
+		rd.st.itap = param
+	case "par":
+		rd.b().endParagraph(rd.depth())
+	case "sect", "page", "column":
+		// breaks produce nothing
+	case "line":
+		rd.emitSkippable('\n')
+	case "tab":
+		rd.emitSkippable('\t')
+	case "cell":
+		rd.b().endCell(max(rd.depth(), 1))
+	case "nestcell":
+		rd.b().endCell(max(rd.depth(), 2))
+	case "row":
+		rd.b().endRow(1)
+	case "nestrow":
+		rd.b().endRow(max(rd.depth(), 2))
+	case "emdash":
+		rd.emitSkippable('—')
+	case "endash":
+		rd.emitSkippable('–')
+	case "lquote":
+		rd.emitSkippable('‘')
+	case "rquote":
+		rd.emitSkippable('’')
+	case "ldblquote":
+		rd.emitSkippable('“')
+	case "rdblquote":
+		rd.emitSkippable('”')
+	case "bullet":
+		rd.emitSkippable('•')
+	case "emspace":
+		rd.emitSkippable('\u2003')
+	case "enspace":
+		rd.emitSkippable('\u2002')
+	case "qmspace":
+		rd.emitSkippable('\u2005')
+	case "zwj":
+		rd.emitSkippable('\u200D')
+	case "zwnj":
+		rd.emitSkippable('\u200C')
+	}
+}
+
+func (rd *reader) depth() int {
+	switch {
+	case rd.st.itap > 0:
+		return rd.st.itap
+	case rd.st.inTable:
+		return 1
+	}
+	return 0
+}
+
+// b returns the builder of the current destination's story.
+func (rd *reader) b() *builder {
+	d := rd.st.dest
+	if d == destSkip || d == destFontTable {
+		return &discard
+	}
+	bl, ok := rd.stories[d]
+	if !ok {
+		bl = &builder{}
+		rd.stories[d] = bl
+		rd.order = append(rd.order, d)
+	}
+	return bl
+}
+
+var discard builder
+
+// emitSkippable emits a character produced by a control symbol; it counts
+// as a fallback character after \uN like any other.
+func (rd *reader) emitSkippable(r rune) {
+	if rd.skip > 0 {
+		rd.skip--
+		return
+	}
+	rd.emitRune(r)
+}
+
+func (rd *reader) emit(r rune) { rd.emitRune(r) }
+
+func (rd *reader) emitRune(r rune) {
+	if rd.st.deleted || rd.st.dest == destSkip || rd.st.dest == destFontTable {
+		return
+	}
+	if r == 0 || (r < 0x20 && r != '\t' && r != '\n') || !utf8.ValidRune(r) {
+		return
+	}
+	rd.runes++
+	bl := rd.b()
+	bl.para = utf8.AppendRune(bl.para, r)
+}
+
+func (rd *reader) document() *text.Document {
+	doc := &text.Document{Format: "rtf", Version: "RTF"}
+	kinds := map[dest]text.StoryKind{destMain: text.Main, destHeader: text.Header, destFooter: text.Footer,
+		destFootnote: text.Footnote, destComment: text.Comment}
+	main := rd.stories[destMain]
+	if main == nil {
+		main = &builder{}
+	}
+	doc.Stories = append(doc.Stories, text.Story{Kind: text.Main, Blocks: main.finish()})
+	for _, d := range rd.order {
+		if d == destMain {
+			continue
+		}
+		if blocks := rd.stories[d].finish(); len(blocks) > 0 {
+			doc.Stories = append(doc.Stories, text.Story{Kind: kinds[d], Blocks: blocks})
+		}
+	}
+	return doc
+}
