@@ -2,85 +2,17 @@ package msdoc
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"github.com/policytext/policytext/pkg/internal/corpustest"
 	"github.com/policytext/policytext/pkg/text"
-)
-
-// The public corpus and the outputs of the reference tools live in the
-// read-only ../shared tree of the development machines and CI; users of the
-// repository do not have it, so these tests skip loudly without it.
-const (
-	corpusDir = "../../../shared/corpus/public"
-	refsDir   = "../../../shared/corpus/public-refs"
 )
 
 // refTools are the references that read CJK .doc correctly (research §9).
 var refTools = []string{"soffice", "poi-hwpf", "word-extractor"}
-
-type corpusFile struct {
-	path  string // relative to corpusDir
-	notes string // SOURCES.tsv notes column
-}
-
-func corpusDocs(t *testing.T) []corpusFile {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join(corpusDir, "SOURCES.tsv"))
-	if err != nil {
-		t.Skipf("SKIPPED: public corpus not present (%v); these checks run on machines with ../shared", err)
-	}
-	var out []corpusFile
-	for _, line := range strings.Split(string(src), "\n")[1:] {
-		f := strings.Split(line, "\t")
-		if len(f) >= 6 && strings.HasSuffix(f[0], ".doc") {
-			out = append(out, corpusFile{path: f[0], notes: f[5]})
-		}
-	}
-	return out
-}
-
-// bigrams is the similarity used by public-refs/SUMMARY.tsv: the multiset of
-// character bigrams after NFKC, removal of white space and control
-// characters, and case folding.
-func bigrams(s string) map[[2]rune]int {
-	s = strings.ToLower(norm.NFKC.String(s))
-	rs := make([]rune, 0, len(s))
-	for _, r := range s {
-		if !unicode.IsSpace(r) && !unicode.IsControl(r) {
-			rs = append(rs, r)
-		}
-	}
-	m := make(map[[2]rune]int, len(rs))
-	for i := 0; i+1 < len(rs); i++ {
-		m[[2]rune{rs[i], rs[i+1]}]++
-	}
-	return m
-}
-
-func dice(a, b map[[2]rune]int) float64 {
-	var na, nb, both int
-	for k, x := range a {
-		na += x
-		both += min(x, b[k])
-	}
-	for _, y := range b {
-		nb += y
-	}
-	if na+nb == 0 {
-		return 1
-	}
-	return 2 * float64(both) / float64(na+nb)
-}
 
 // knownUnread are files a reference reads and this package refuses with a
 // typed error, and why. Each is checked to still fail that way, so the list
@@ -100,18 +32,18 @@ var knownUnread = map[string]error{
 
 var fieldsTables = regexp.MustCompile(`(?i)field|table|hyperlink|pageref|tabular|merge|equation`)
 
-func groupsOf(f corpusFile) []string {
-	g := []string{"all"}
-	if strings.Contains(f.notes, "CJK") {
+func groupsOf(f corpustest.File) []string {
+	var g []string
+	if strings.Contains(f.Notes, "CJK") {
 		g = append(g, "CJK")
 	}
-	if strings.Contains(f.notes, "WPS") {
+	if strings.Contains(f.Notes, "WPS") {
 		g = append(g, "WPS")
 	}
-	if strings.Contains(f.notes, "Word6") || strings.Contains(f.notes, "Word95") {
+	if strings.Contains(f.Notes, "Word6") || strings.Contains(f.Notes, "Word95") {
 		g = append(g, "Word 6/95")
 	}
-	if fieldsTables.MatchString(filepath.Base(f.path)) {
+	if fieldsTables.MatchString(filepath.Base(f.Path)) {
 		g = append(g, "fields/tables")
 	}
 	return g
@@ -140,132 +72,31 @@ func scopeOf(doc *text.Document, tool string) string {
 
 // TestCorpus runs the extractor over every .doc of the public corpus: no
 // panic, no hang, a typed error for every file no reference tool reads, and
-// per group an agreement with the references' consensus at least that of
-// the best single reference. Run with -v to see the table.
+// per group an agreement with the references at least that of each of
+// them. Run with -v to see the table (CORPUS_VERBOSE=1 for every file).
 func TestCorpus(t *testing.T) {
-	files := corpusDocs(t)
-	sums := map[string]map[string]float64{}
-	counts := map[string]int{}
-	var worse []string
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(corpusDir, f.path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		doc, err := Extract(bytes.NewReader(b), int64(len(b)), Options{})
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("%s: took %v (hang?)", f.path, d)
-		}
-		var refs []map[[2]rune]int
-		var refNames []string
-		for _, tool := range refTools {
-			out, err := os.ReadFile(filepath.Join(refsDir, f.path+"."+tool+".txt"))
-			if err == nil && len(bytes.TrimSpace(out)) > 0 {
-				refs = append(refs, bigrams(string(out)))
-				refNames = append(refNames, tool)
+	corpustest.Run(t, corpustest.Config{
+		Dir: corpustest.Dir, RefsDir: corpustest.RefsDir,
+		Files:       corpustest.Files(t, corpustest.Dir, ".doc"),
+		Tools:       refTools,
+		Groups:      []string{"CJK", "WPS", "Word 6/95", "fields/tables"},
+		GroupsOf:    groupsOf,
+		KnownUnread: knownUnread,
+		IsTyped:     isSentinel,
+		Extract: func(b []byte) (func(string) string, error) {
+			doc, err := Extract(bytes.NewReader(b), int64(len(b)), Options{})
+			if err != nil {
+				return nil, err
 			}
-		}
-		if err != nil {
-			if !isSentinel(err) {
-				t.Errorf("%s: untyped error: %v", f.path, err)
-			}
-			if want, ok := knownUnread[f.path]; ok {
-				if !errors.Is(err, want) {
-					t.Errorf("%s: got %v, want %v", f.path, err, want)
-				}
-				t.Logf("known unread: %s: %v", f.path, err)
-				continue
-			}
-			if len(refs) > 0 {
-				t.Errorf("%s: %v, but %s read it", f.path, err, strings.Join(refNames, ", "))
-			}
-			continue
-		}
-		if _, ok := knownUnread[f.path]; ok {
-			t.Errorf("%s: listed as known unread, but it extracts now: update the list", f.path)
-		}
-		if len(refs) == 0 {
-			t.Logf("%s: extracted although no reference reads it (%d chars)", f.path, len(doc.PlainText(text.RenderOptions{})))
-			continue
-		}
-		// ours: the mean similarity with each reference over the same
-		// stories; a reference: its mean similarity with the other
-		// references (defined when there are at least two).
-		s := map[string]float64{}
-		for i, r := range refs {
-			s["ours"] += dice(bigrams(scopeOf(doc, refNames[i])), r) / float64(len(refs))
-		}
-		best := -1.0
-		for i := range refs {
-			if len(refs) < 2 {
-				break
-			}
-			var d float64
-			for j := range refs {
-				if j != i {
-					d += dice(refs[i], refs[j]) / float64(len(refs)-1)
-				}
-			}
-			s[refNames[i]] = d
-			best = max(best, d)
-		}
-		if os.Getenv("CORPUS_VERBOSE") != "" {
-			t.Logf("%s ours %.3f refs %v %v", f.path, s["ours"], refNames, s)
-		}
-		if best >= 0 && s["ours"]+0.02 < best {
-			worse = append(worse, fmt.Sprintf("%s ours %.3f best %.3f", f.path, s["ours"], best))
-		}
-		for _, g := range groupsOf(f) {
-			if sums[g] == nil {
-				sums[g] = map[string]float64{}
-			}
-			counts[g]++
-			sums[g]["ours"] += s["ours"]
-			for _, tool := range refTools {
-				if v, ok := s[tool]; ok {
-					// each reference is compared with ours on the files
-					// where that reference has a score
-					sums[g][tool] += v
-					sums[g]["ours-"+tool] += s["ours"]
-					sums[g]["n-"+tool]++
-				}
-			}
-		}
-	}
-	var tbl strings.Builder
-	fmt.Fprintf(&tbl, "\n| group | files | ours (all files) | ours / soffice | ours / poi-hwpf | ours / word-extractor |\n|---|---|---|---|---|---|\n")
-	for _, g := range []string{"all", "CJK", "WPS", "Word 6/95", "fields/tables"} {
-		n := float64(counts[g])
-		if n == 0 {
-			continue
-		}
-		m := sums[g]
-		ref := func(tool string) string {
-			k := m["n-"+tool]
-			if k == 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.3f / %.3f (%d files)", m["ours-"+tool]/k, m[tool]/k, int(k))
-		}
-		fmt.Fprintf(&tbl, "| %s | %d | %.3f | %s | %s | %s |\n", g, counts[g], m["ours"]/n,
-			ref("soffice"), ref("poi-hwpf"), ref("word-extractor"))
-		for _, tool := range refTools {
-			if k := m["n-"+tool]; k > 0 && m["ours-"+tool]+1e-9 < m[tool] {
-				t.Errorf("group %s: our agreement %.3f is below %s's %.3f on its %d files", g, m["ours-"+tool]/k, tool, m[tool]/k, int(k))
-			}
-		}
-	}
-	t.Log(tbl.String())
-	for _, w := range worse {
-		t.Log("below best reference: " + w)
-	}
+			return func(tool string) string { return scopeOf(doc, tool) }, nil
+		},
+	})
 }
 
 // TestCorpusSpecifics pins behaviours on public files that cannot be copied
 // into testdata (their licences differ from ours).
 func TestCorpusSpecifics(t *testing.T) {
-	corpusDocs(t) // skips loudly without the corpus
+	corpustest.Files(t, corpustest.Dir, ".doc") // skips loudly without the corpus
 	cases := []struct {
 		file, has, hasNot string
 	}{
@@ -290,7 +121,7 @@ func TestCorpusSpecifics(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			doc, err := extractFile(t, filepath.Join(corpusDir, c.file))
+			doc, err := extractFile(t, filepath.Join(corpustest.Dir, c.file))
 			if err != nil {
 				t.Fatal(err)
 			}

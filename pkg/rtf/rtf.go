@@ -295,7 +295,7 @@ var skipDests = map[string]bool{
 	"atnid": true, "atnauthor": true, "atndate": true, "atnref": true, "template": true, "docvar": true,
 	"falt": true, "panose": true, "fname": true, "userprops": true, "wgrffmtfilter": true, "ftnsep": true,
 	"ftnsepc": true, "ftncn": true, "aftnsep": true, "aftnsepc": true, "aftncn": true, "fldtype": true,
-	"datafield": true, "formfield": true, "blipuid": true, "passwordhash": true, "protusertbl": true,
+	"datafield": true, "formfield": true, "nonesttables": true, "blipuid": true, "passwordhash": true, "protusertbl": true,
 }
 
 func (rd *reader) setDest(d dest) {
