@@ -110,9 +110,17 @@ func (p *pkg) addStory(doc *text.Document, kind text.StoryKind, part string, num
 	if err != nil {
 		return err
 	}
-	doc.Stories = append(doc.Stories, text.Story{Kind: kind, Blocks: blocks})
-	if len(w.textbox) > 0 {
-		doc.Stories = append(doc.Stories, text.Story{Kind: text.TextBox, Blocks: w.textbox})
+	// A text box in a header is header material (as in .doc, where header
+	// text boxes have their own story range next to the headers').
+	if text.HasText(blocks) {
+		doc.Stories = append(doc.Stories, text.Story{Kind: kind, Blocks: blocks})
+	}
+	if text.HasText(w.textbox) {
+		boxKind := text.TextBox
+		if kind == text.Header || kind == text.Footer {
+			boxKind = kind
+		}
+		doc.Stories = append(doc.Stories, text.Story{Kind: boxKind, Blocks: w.textbox})
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package msdoc
 import (
 	"fmt"
 	"github.com/policytext/policytext/pkg/codepage"
-	"strings"
 
 	"github.com/policytext/policytext/pkg/text"
 )
@@ -156,7 +155,7 @@ func (p *parser) document() (*text.Document, error) {
 		if err != nil {
 			return err
 		}
-		if hasText(s.Blocks) {
+		if text.HasText(s.Blocks) {
 			doc.Stories = append(doc.Stories, s)
 		}
 		return nil
@@ -167,7 +166,7 @@ func (p *parser) document() (*text.Document, error) {
 	for _, s := range []struct {
 		kind text.StoryKind
 		i    int
-	}{{text.Footnote, ccpFtn}, {text.Endnote, ccpEdn}, {text.Comment, ccpAtn}, {text.TextBox, ccpTxbx}, {text.TextBox, ccpHdrTxbx}} {
+	}{{text.Footnote, ccpFtn}, {text.Endnote, ccpEdn}, {text.Comment, ccpAtn}, {text.TextBox, ccpTxbx}, {text.Header, ccpHdrTxbx}} {
 		if err := add(s.kind, start[s.i], start[s.i+1]); err != nil {
 			return nil, err
 		}
@@ -202,15 +201,6 @@ func (p *parser) headerStories(base, length uint32, add func(text.StoryKind, uin
 		}
 	}
 	return nil
-}
-
-func hasText(blocks []text.Block) bool {
-	for _, b := range blocks {
-		if b.Table != nil || strings.TrimSpace(b.Text) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // story decodes CPs [from, to) and turns Word's marks into blocks.

@@ -135,7 +135,7 @@ func (d *Document) PlainText(opt RenderOptions) string {
 	}
 	for k := Header; int(k) < len(storyNames); k++ {
 		for _, s := range d.Stories {
-			if s.Kind != k || len(s.Blocks) == 0 {
+			if s.Kind != k || !HasText(s.Blocks) {
 				continue
 			}
 			b.WriteString("=== ")
@@ -145,6 +145,17 @@ func (d *Document) PlainText(opt RenderOptions) string {
 		}
 	}
 	return b.String()
+}
+
+// HasText reports whether blocks hold anything but white space (a table
+// counts as text).
+func HasText(blocks []Block) bool {
+	for _, b := range blocks {
+		if b.Table != nil || strings.TrimSpace(b.Text) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Text renders one story's blocks with the package conventions.
