@@ -8,4 +8,8 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/richardlehane/msoleps v1.0.3 // indirect
+require (
+	github.com/richardlehane/msoleps v1.0.3 // indirect
+	github.com/sergi/go-diff v1.4.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+)
