@@ -1,0 +1,73 @@
+package reconcile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// benchPair builds a ~100,000-character attachment from the recon texts
+// (paragraphs made unique by a running number) and a web copy with web
+// noise (half-width punctuation, NBSP indents), 20 scattered one-character
+// edits and one missing block of about 2,000 characters.
+func benchPair(tb testing.TB) (att, web string, edits int) {
+	tb.Helper()
+	var paras []string
+	files, _ := filepath.Glob("testdata/recon/*.attachment.txt")
+	for i := 0; ; i++ {
+		b, err := os.ReadFile(files[i%len(files)])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, p := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(p) != "" {
+				paras = append(paras, fmt.Sprintf("%s(%d)", p, len(paras)))
+			}
+		}
+		if n := len([]rune(strings.Join(paras, "\n"))); n >= 100_000 {
+			break
+		}
+	}
+	webParas := make([]string, 0, len(paras))
+	missing := 0
+	step := len(paras) / 21
+	for i, p := range paras {
+		switch {
+		case i > len(paras)/2 && missing < 2000:
+			missing += len([]rune(p)) // the missing block
+			continue
+		case i%step == step/2 && edits < 20:
+			r := []rune(p)
+			r[len(r)/2] = '※'
+			p = string(r)
+			edits++
+		}
+		p = strings.NewReplacer("，", ",", "：", ":", "（", "(", "）", ")").Replace(p)
+		webParas = append(webParas, "\u00a0\u00a0"+p)
+	}
+	return strings.Join(paras, "\n"), strings.Join(webParas, "\n"), edits
+}
+
+func TestBenchPair(t *testing.T) {
+	att, web, edits := benchPair(t)
+	rep := Compare(att, web, Options{})
+	checkRanges(t, rep, att, web)
+	// 20 changes plus the one missing block, nothing from the noise
+	if edits != 20 || len(rep.Differences) != 21 || rep.Approximate {
+		t.Errorf("%d edits, %d differences, approximate %v", edits, len(rep.Differences), rep.Approximate)
+	}
+}
+
+// BenchmarkCompare100k: the issue's yardstick (a 100,000-character pair with
+// 20 scattered edits and one 2,000-character missing block).
+//
+//	go test -run '^$' -bench Compare100k -benchmem ./pkg/reconcile
+func BenchmarkCompare100k(b *testing.B) {
+	att, web, _ := benchPair(b)
+	b.SetBytes(int64(len(att) + len(web)))
+	for b.Loop() {
+		Compare(att, web, Options{})
+	}
+}

@@ -1,0 +1,94 @@
+package reconcile
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Profile names the normalisation below; reports carry it so that a
+// change of the rules is visible in stored results.
+const Profile = "zh-policy-v1"
+
+// foldRune maps characters NFKC leaves alone but web copies change:
+// document number brackets, curly quotes, dash variants, middle dots.
+func foldRune(r rune) rune {
+	if r < 0x2010 && r != '[' && r != ']' && r != 0xB7 {
+		return r
+	}
+	switch r {
+	case '〔', '〕', '【', '】', '［', '］', '[', ']', '〖', '〗', '﹝', '﹞':
+		switch r {
+		case '〔', '【', '［', '[', '〖', '﹝':
+			return '('
+		}
+		return ')'
+	case '“', '”', '„', '‟', '″', '〝', '〞':
+		return '"'
+	case '‘', '’', '‚', '‛', '′':
+		return '\''
+	case '—', '―', '─', '–', '‐', '‑', '‒', '－', '﹣':
+		return '-'
+	case '・', '•', '‧', '∙', '⋅':
+		return '·'
+	}
+	return r
+}
+
+// invisible are characters that carry no text and are dropped like white
+// space.
+func invisible(r rune) bool {
+	if r > ' ' && r < 0x7F {
+		return false
+	}
+	switch r {
+	case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD':
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.IsControl(r)
+}
+
+// normalized is one line of text after normalisation: runes, and for each
+// the rune offset of its origin in the original text.
+type normalized struct {
+	runes  []rune
+	origin []int
+}
+
+// normalizeLine appends the normalised form of line, whose first rune is
+// at offset base of the original text. NFKC works on segments (a starter
+// and its combining marks), so every output rune of a segment points to
+// the segment's first input rune.
+func normalizeLine(line string, base int, out *normalized) {
+	var it norm.Iter
+	pos, runeIdx := 0, base
+	for pos < len(line) {
+		// Most of a line is already in NFKC (CJK, ASCII): take that part
+		// rune by rune, and only the rest segment by segment.
+		if n := norm.NFKC.QuickSpanString(line[pos:]); n > 0 {
+			for _, r := range line[pos : pos+n] {
+				if r = foldRune(r); !invisible(r) {
+					out.runes = append(out.runes, unicode.ToLower(r))
+					out.origin = append(out.origin, runeIdx)
+				}
+				runeIdx++
+			}
+			pos += n
+			continue
+		}
+		it.InitString(norm.NFKC, line[pos:])
+		seg := it.Next()
+		next := pos + it.Pos()
+		for len(seg) > 0 {
+			r, n := utf8.DecodeRune(seg)
+			seg = seg[n:]
+			if r = foldRune(r); !invisible(r) {
+				out.runes = append(out.runes, unicode.ToLower(r))
+				out.origin = append(out.origin, runeIdx)
+			}
+		}
+		runeIdx += utf8.RuneCountInString(line[pos:next])
+		pos = next
+	}
+}
