@@ -77,16 +77,28 @@ func normalizeLine(line string, base int, out *normalized) {
 			pos += n
 			continue
 		}
+		// One segment may come out over several calls of Next (a long
+		// decomposition such as U+33F7 emits in pieces while Pos stays
+		// put): read until the input position moves.
 		it.InitString(norm.NFKC, line[pos:])
-		seg := it.Next()
-		next := pos + it.Pos()
-		for len(seg) > 0 {
-			r, n := utf8.DecodeRune(seg)
-			seg = seg[n:]
-			if r = foldRune(r); !invisible(r) {
-				out.runes = append(out.runes, unicode.ToLower(r))
-				out.origin = append(out.origin, runeIdx)
+		for {
+			seg := it.Next()
+			for len(seg) > 0 {
+				r, n := utf8.DecodeRune(seg)
+				seg = seg[n:]
+				if r = foldRune(r); !invisible(r) {
+					out.runes = append(out.runes, unicode.ToLower(r))
+					out.origin = append(out.origin, runeIdx)
+				}
 			}
+			if it.Pos() > 0 || it.Done() {
+				break
+			}
+		}
+		next := pos + it.Pos()
+		if it.Pos() == 0 { // cannot happen with a finished iterator; never loop
+			_, n := utf8.DecodeRuneInString(line[pos:])
+			next = pos + n
 		}
 		runeIdx += utf8.RuneCountInString(line[pos:next])
 		pos = next

@@ -200,3 +200,14 @@ func TestSupplementaryAndTags(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiPieceDecomposition: NFKC emits some decompositions (U+33F7) over
+// several Next calls without moving the input position; normalisation must
+// still advance (a fuzzer found the hang).
+func TestMultiPieceDecomposition(t *testing.T) {
+	var n normalized
+	normalizeLine("㏷x", 0, &n)
+	if len(n.runes) == 0 || n.runes[len(n.runes)-1] != 'x' || n.origin[len(n.origin)-1] != 1 {
+		t.Errorf("%q %v", string(n.runes), n.origin)
+	}
+}
