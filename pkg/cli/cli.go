@@ -15,11 +15,15 @@ const usage = `policyctl: work with policy attachments
 
 Usage:
   policyctl extract [--stories all] [--out DIR] [--verbose] FILE...
+  policyctl compare --html FILE --text FILE [--id ID] [--json]
 
 Commands:
   extract   print the text of Word files (.doc, .docx, RTF, Word 2003 XML,
             recognised by content, not name) for one FILE, or write
             DIR/<base name>.txt for each FILE with --out
+  compare   reconcile a policy's web text (HTML, or policy JSON) with its
+            attachment (text, or the Word file); the exit status is 0
+            whatever the verdict
 `
 
 // Run executes one policyctl command and returns the process exit status:
@@ -32,6 +36,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "extract":
 		return runExtract(args[1:], stdout, stderr)
+	case "compare":
+		return runCompare(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
