@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchPair builds a ~100,000-character attachment from the recon texts
@@ -69,5 +70,18 @@ func BenchmarkCompare100k(b *testing.B) {
 	b.SetBytes(int64(len(att) + len(web)))
 	for b.Loop() {
 		Compare(att, web, Options{})
+	}
+}
+
+// TestApproximateIsReported: a block diff that hits its time limit marks
+// the report approximate instead of silently returning a coarse diff.
+func TestApproximateIsReported(t *testing.T) {
+	att, web, _ := benchPair(t)
+	// make the large blocks unequal everywhere so that the diffs need time
+	web = strings.ReplaceAll(web, "的", "地")
+	rep := Compare(att, web, Options{BlockTimeout: time.Nanosecond})
+	checkRanges(t, rep, att, web)
+	if !rep.Approximate {
+		t.Error("a diff cut short by its time limit must set approximate")
 	}
 }
