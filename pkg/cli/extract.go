@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/policytext/policytext/pkg/extract"
 	"github.com/policytext/policytext/pkg/text"
@@ -20,6 +22,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 	stories := fs.String("stories", "main", `which stories to print: "main" or "all" (headers, footers, notes, comments, text boxes after the body)`)
 	outDir := fs.String("out", "", "write DIR/<base name>.txt for each FILE instead of printing")
 	verbose := fs.Bool("verbose", false, "print each file's detected format on stderr")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "files extracted at once")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,39 +45,85 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	status := 0
-	for _, name := range files {
-		txt, res, err := extractFile(name, opt)
-		if err == nil && *verbose {
-			fmt.Fprintf(stderr, "%s: %s (%s)\n", name, res.Format, res.Doc.Version)
-		}
-		if err == nil {
-			if *outDir == "" {
-				_, err = io.WriteString(stdout, txt)
-			} else {
-				base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
-				err = os.WriteFile(filepath.Join(*outDir, base+".txt"), []byte(txt), 0o644)
+	// Files are extracted by a pool of workers; messages are printed in
+	// the order of the arguments, as soon as each file and the ones before
+	// it are done.
+	results := make([]outcome, len(files))
+	done := make([]chan struct{}, len(files))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(*jobs, len(files))) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = extractOne(files[i], opt, *outDir, *verbose, stdout)
+				close(done[i])
 			}
+		})
+	}
+	go func() {
+		for i := range files {
+			next <- i
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		close(next)
+	}()
+	status := 0
+	for i := range files {
+		<-done[i]
+		io.WriteString(stderr, results[i].msg)
+		if results[i].failed {
 			status = 1
 		}
 	}
+	wg.Wait()
 	return status
 }
 
+// outcome is what one file's extraction has to say on stderr.
+type outcome struct {
+	msg    string
+	failed bool
+}
+
+// extractOne extracts one file to stdout or to outDir and returns what to
+// print on stderr.
+func extractOne(name string, opt text.RenderOptions, outDir string, verbose bool, stdout io.Writer) (o outcome) {
+	txt, res, err := extractFile(name, opt)
+	if err == nil && verbose {
+		o.msg = fmt.Sprintf("%s: %s (%s)\n", name, res.Format, res.Doc.Version)
+	}
+	if err == nil {
+		if outDir == "" {
+			_, err = io.WriteString(stdout, txt)
+		} else {
+			base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+			err = os.WriteFile(filepath.Join(outDir, base+".txt"), []byte(txt), 0o644)
+		}
+	}
+	if err != nil {
+		o.msg += fmt.Sprintf("%s: %v\n", name, err)
+		o.failed = true
+	}
+	return o
+}
+
 func extractFile(name string, opt text.RenderOptions) (string, *extract.Result, error) {
-	f, err := os.Open(name)
+	limits := extract.Options{}.WithDefaults()
+	st, err := os.Stat(name)
 	if err != nil {
 		return "", nil, errors.Unwrap(err) // the *PathError already names the file
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", nil, err
+	if st.Size() > limits.MaxInputBytes {
+		return "", nil, fmt.Errorf("%w: file is %d bytes, limit %d", extract.ErrTooLarge, st.Size(), limits.MaxInputBytes)
 	}
-	res, err := extract.Extract(context.Background(), f, st.Size(), extract.Options{})
+	// One read into memory: the container readers make many small reads.
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", nil, errors.Unwrap(err)
+	}
+	res, err := extract.Bytes(context.Background(), b, limits)
 	if err != nil {
 		return "", nil, err
 	}

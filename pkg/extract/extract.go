@@ -65,7 +65,9 @@ type Options struct {
 	Timeout       time.Duration // default 30 s
 }
 
-func (o Options) withDefaults() Options {
+// WithDefaults returns the options with every zero limit set to its
+// default, so that callers can see the limits in force.
+func (o Options) WithDefaults() Options {
 	if o.MaxInputBytes <= 0 {
 		o.MaxInputBytes = 64 << 20
 	}
@@ -94,7 +96,7 @@ func Bytes(ctx context.Context, b []byte, opt Options) (*Result, error) {
 // parsers themselves are linear in the input, which the size limit bounds,
 // so an abandoned parse ends soon after.
 func Extract(ctx context.Context, r io.ReaderAt, size int64, opt Options) (*Result, error) {
-	opt = opt.withDefaults()
+	opt = opt.WithDefaults()
 	switch {
 	case size <= 0:
 		return nil, ErrEmpty
