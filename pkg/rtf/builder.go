@@ -24,6 +24,7 @@ func (b *builder) take() string {
 
 // setDepth opens or closes tables until depth are open.
 func (b *builder) setDepth(depth int) {
+	depth = min(depth, maxTableDepth)
 	for len(b.tables) > depth {
 		b.closeTable()
 	}

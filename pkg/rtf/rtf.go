@@ -279,6 +279,9 @@ func (rd *reader) control() error {
 	return nil
 }
 
+// maxTableDepth bounds table nesting (\itap, \nestcell).
+const maxTableDepth = 64
+
 // keepStarred are \* destinations whose text is visible.
 var keepStarred = map[string]bool{}
 
@@ -338,7 +341,7 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 		rd.ansi = codepage.New(param)
 		rd.st.cp = rd.ansi
 	case "uc":
-		rd.st.uc = max(param, 0)
+		rd.st.uc = min(max(param, 0), 16)
 	case "u":
 		if hasParam {
 			r := rune(param)
@@ -365,7 +368,9 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 	case "intbl":
 		rd.st.inTable = true
 	case "itap":
-		rd.st.itap = param
+		// Word nests tables at most 64 deep; a larger value is hostile
+		// (it would open that many tables).
+		rd.st.itap = min(max(param, 0), maxTableDepth)
 	case "par":
 		rd.b().endParagraph(rd.depth())
 	case "sect", "page", "column":

@@ -55,6 +55,7 @@ func TestFeatures(t *testing.T) {
 		{"deleted dropped", `{\rtf1 keep{\deleted gone}\par}`, "keep\n"},
 		{"stories", `{\rtf1{\header head\par}body{\footnote note\par}\par}`, "body\n"},
 		{"last paragraph without par", `{\rtf1 one\par two}`, "one\ntwo\n"},
+		{"hostile nesting depth is capped", `{\rtf1\pard\intbl\itap444444444444 x\nestcell\nestrow\pard y\par}`, "x\ny\n"},
 		{"binary skipped", "{\\rtf1 a\\bin3 \x01}\x02b\\par}", "ab\n"},
 	}
 	for _, c := range cases {

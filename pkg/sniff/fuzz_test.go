@@ -13,6 +13,9 @@ import (
 func FuzzDetect(f *testing.F) {
 	seeds, _ := filepath.Glob("../*/testdata/*/*")
 	for _, s := range seeds {
+		if st, err := os.Stat(s); err != nil || st.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(s)
 		if err != nil {
 			f.Fatal(err)

@@ -1,0 +1,148 @@
+// Package devstack starts, in the current process, the servers the
+// pipeline needs: a NATS server with JetStream (nats-server as a library),
+// an S3 server speaking real S3 with SigV4 authentication (versitygw's
+// embeddable gateway over a directory), and the sample portal. Tests use it
+// instead of mocks, and so does the all-in-one binary.
+//
+// Two properties of versitygw shape its use: its POSIX backend changes the
+// process's working directory to the storage root (callers resolve their
+// paths to absolute ones first; StartS3 does so for its own), and only one
+// gateway may run per process (StartS3 refuses a second).
+//
+// Example:
+//
+//	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: dir})
+//	defer s3.Stop()
+//	st, _ := store.New(s3.StoreConfig("policytext"))
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/versity/versitygw/backend/meta"
+	"github.com/versity/versitygw/backend/posix"
+	"github.com/versity/versitygw/embedgw"
+
+	"github.com/policytext/policytext/pkg/store"
+)
+
+// S3Config configures the embedded S3 server.
+type S3Config struct {
+	Dir       string // storage: Dir/objects holds bucket/key files, Dir/meta their metadata
+	Addr      string // listen address, default 127.0.0.1 on a free port
+	AccessKey string // default "policytext"
+	SecretKey string // default: random
+}
+
+// S3 is a running embedded S3 server.
+type S3 struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	cancel    context.CancelFunc
+	done      chan error
+}
+
+const healthPath = "/healthz"
+
+// StartS3 starts the gateway and waits until it answers.
+func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	objects, metaDir := filepath.Join(dir, "objects"), filepath.Join(dir, "meta")
+	for _, d := range []string{objects, metaDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("devstack: s3 storage: %w", err)
+		}
+	}
+	if cfg.Addr == "" {
+		if cfg.Addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.AccessKey == "" {
+		cfg.AccessKey = "policytext"
+	}
+	if cfg.SecretKey == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		cfg.SecretKey = hex.EncodeToString(b)
+	}
+	sidecar, err := meta.NewSideCar(metaDir)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: s3 metadata: %w", err)
+	}
+	be, err := posix.New(objects, sidecar, posix.PosixOpts{
+		SideCarDir:          metaDir,
+		Concurrency:         5000,
+		CopyObjectThreshold: 5 << 30,
+		IOBufferSize:        1 << 20,
+		NewDirPerm:          0o755,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: s3 backend: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	s := &S3{Endpoint: cfg.Addr, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey, cancel: cancel, done: make(chan error, 1)}
+	gw := &embedgw.Config{
+		RootUserAccess: cfg.AccessKey, RootUserSecret: cfg.SecretKey,
+		Ports: []string{cfg.Addr}, MaxConnections: 1000, MaxRequests: 1000, MultipartMaxParts: 10000,
+		HealthPath: healthPath, Quiet: true,
+	}
+	go func() { s.done <- embedgw.RunVersityGW(runCtx, be, gw) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + cfg.Addr + healthPath)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.done:
+			cancel()
+			return nil, fmt.Errorf("devstack: s3 gateway stopped: %w", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, errors.New("devstack: s3 gateway did not become healthy in 20s")
+		}
+	}
+}
+
+// StoreConfig is the store configuration for a bucket on this server.
+func (s *S3) StoreConfig(bucket string) store.Config {
+	return store.Config{Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Bucket: bucket}
+}
+
+// Stop shuts the gateway down and waits for it.
+func (s *S3) Stop() {
+	s.cancel()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// freeAddr finds a free port on the loopback interface.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("devstack: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
