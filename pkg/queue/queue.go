@@ -1,0 +1,257 @@
+// Package queue owns everything NATS: the JetStream streams and subjects,
+// the versioned message types, the durable consumers, and their setup,
+// which is idempotent at start-up. No other package spells a subject.
+//
+// Attachment jobs go to a WorkQueue stream with one durable pull consumer
+// shared by every extractor (explicit ack, Nats-Msg-Id dedup). A job that
+// exhausts MaxDeliver stays in a WorkQueue stream (JetStream has no dead
+// letter), so MoveDead reads the max-deliveries advisories, copies the job
+// with its reason into the dead-letter stream and deletes it from the
+// work queue.
+//
+// Example:
+//
+//	js, _ := jetstream.New(nc)
+//	if err := queue.Setup(ctx, js); err != nil { ... }
+//	err := queue.PublishJob(ctx, js, queue.AttachmentJob{PolicyID: p, FileID: f, FileURL: u})
+package queue
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Streams, subjects and consumers.
+const (
+	JobsStream      = "POLICYTEXT_JOBS"
+	JobSubject      = "policytext.jobs.attachment"
+	DeadStream      = "POLICYTEXT_DEAD"
+	DeadSubject     = "policytext.dead.attachment"
+	EventsStream    = "POLICYTEXT_EVENTS"
+	ExtractedSubj   = "policytext.events.extracted"
+	RequestsStream  = "POLICYTEXT_REQUESTS"
+	RequestSubject  = "policytext.requests.process"
+	AdvisoryStream  = "POLICYTEXT_ADVISORIES"
+	ExtractorDur    = "extractor"
+	ReconcilerDur   = "reconciler"
+	FetcherDur      = "fetcher"
+	DeadMoverDur    = "dead-mover"
+	maxDeliverAdvis = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + JobsStream + ".>"
+)
+
+// Version is the version of the message types below; readers refuse
+// messages of a newer major version.
+const Version = 1
+
+// AttachmentJob asks an extractor to process one attachment.
+type AttachmentJob struct {
+	V        int    `json:"v"`
+	PolicyID string `json:"policyId"`
+	FileID   string `json:"fileId"`
+	FileName string `json:"fileName"`
+	FileType string `json:"fileType"`
+	FileURL  string `json:"fileUrl"`
+	Reason   string `json:"reason,omitempty"` // on the dead-letter copy: why it died
+}
+
+// Extracted says an attachment is done (with text, or failed for good).
+type Extracted struct {
+	V        int    `json:"v"`
+	PolicyID string `json:"policyId"`
+	FileID   string `json:"fileId"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error,omitempty"`
+}
+
+// ProcessRequest asks the fetcher to (re)process policies.
+type ProcessRequest struct {
+	V         int      `json:"v"`
+	PolicyIDs []string `json:"policyIds"`
+}
+
+// Tunables of the job consumer.
+const (
+	JobAckWait    = 60 * time.Second
+	JobMaxDeliver = 5
+)
+
+// Setup creates or updates the streams and the durable consumers. It may
+// run in every process at every start.
+func Setup(ctx context.Context, js jetstream.JetStream) error {
+	streams := []jetstream.StreamConfig{
+		{Name: JobsStream, Subjects: []string{JobSubject}, Retention: jetstream.WorkQueuePolicy,
+			Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute},
+		{Name: DeadStream, Subjects: []string{DeadSubject}, Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage},
+		{Name: EventsStream, Subjects: []string{ExtractedSubj}, Retention: jetstream.WorkQueuePolicy,
+			Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute},
+		{Name: RequestsStream, Subjects: []string{RequestSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
+		{Name: AdvisoryStream, Subjects: []string{maxDeliverAdvis}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
+	}
+	for _, sc := range streams {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("queue: stream %s: %w", sc.Name, err)
+		}
+	}
+	consumers := []struct {
+		stream string
+		cfg    jetstream.ConsumerConfig
+	}{
+		{JobsStream, jetstream.ConsumerConfig{Durable: ExtractorDur, AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: JobAckWait, MaxDeliver: JobMaxDeliver, MaxAckPending: 256,
+			BackOff: []time.Duration{JobAckWait, 2 * JobAckWait, 4 * JobAckWait}}},
+		{EventsStream, jetstream.ConsumerConfig{Durable: ReconcilerDur, AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: 60 * time.Second, MaxDeliver: 10, MaxAckPending: 256}},
+		{RequestsStream, jetstream.ConsumerConfig{Durable: FetcherDur, AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: 5 * time.Minute, MaxDeliver: 5}},
+		{AdvisoryStream, jetstream.ConsumerConfig{Durable: DeadMoverDur, AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: 30 * time.Second, MaxDeliver: 10}},
+	}
+	for _, c := range consumers {
+		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, c.cfg); err != nil {
+			return fmt.Errorf("queue: consumer %s: %w", c.cfg.Durable, err)
+		}
+	}
+	return nil
+}
+
+// JobID is the Nats-Msg-Id of a job: the same attachment at the same URL
+// is one job within the dedup window, whoever publishes it.
+func JobID(j AttachmentJob) string {
+	h := sha256.Sum256([]byte(j.FileURL))
+	return "att:" + j.PolicyID + ":" + j.FileID + ":" + hex.EncodeToString(h[:6])
+}
+
+// PublishJob queues an attachment job; a duplicate within the window is
+// not an error (published reports whether it was new).
+func PublishJob(ctx context.Context, js jetstream.JetStream, j AttachmentJob, msgID string) (published bool, err error) {
+	j.V = Version
+	b, _ := json.Marshal(j)
+	if msgID == "" {
+		msgID = JobID(j)
+	}
+	ack, err := js.Publish(ctx, JobSubject, b, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return false, fmt.Errorf("queue: publish job %s: %w", msgID, err)
+	}
+	return !ack.Duplicate, nil
+}
+
+// PublishExtracted announces a finished attachment.
+func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) error {
+	e.V = Version
+	b, _ := json.Marshal(e)
+	_, err := js.Publish(ctx, ExtractedSubj, b)
+	if err != nil {
+		return fmt.Errorf("queue: publish extracted: %w", err)
+	}
+	return nil
+}
+
+// RequestProcess asks the fetcher to (re)process policies.
+func RequestProcess(ctx context.Context, js jetstream.JetStream, ids []string) error {
+	b, _ := json.Marshal(ProcessRequest{V: Version, PolicyIDs: ids})
+	_, err := js.Publish(ctx, RequestSubject, b)
+	if err != nil {
+		return fmt.Errorf("queue: publish request: %w", err)
+	}
+	return nil
+}
+
+// ErrVersion: a message of a version this code does not know.
+var ErrVersion = errors.New("queue: unknown message version")
+
+// Decode reads a message of type T and checks its version.
+func Decode[T AttachmentJob | Extracted | ProcessRequest](b []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, fmt.Errorf("queue: decode: %w", err)
+	}
+	var head struct {
+		V int `json:"v"`
+	}
+	json.Unmarshal(b, &head)
+	if head.V != Version {
+		return v, fmt.Errorf("%w: %d", ErrVersion, head.V)
+	}
+	return v, nil
+}
+
+// Connect connects to NATS with a name and endless reconnects (servers
+// restart; clients must not give up).
+func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	if err != nil {
+		return nil, nil, fmt.Errorf("queue: connect: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// MoveDead moves jobs that exhausted MaxDeliver into the dead-letter
+// stream, with reason, until ctx ends. It processes what is pending and
+// returns when wait is 0, otherwise keeps watching.
+func MoveDead(ctx context.Context, js jetstream.JetStream, reasonOf func(AttachmentJob) string, wait time.Duration) (moved int, err error) {
+	cons, err := js.Consumer(ctx, AdvisoryStream, DeadMoverDur)
+	if err != nil {
+		return 0, fmt.Errorf("queue: dead mover: %w", err)
+	}
+	jobs, err := js.Stream(ctx, JobsStream)
+	if err != nil {
+		return 0, err
+	}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(max(wait, 100*time.Millisecond)))
+		if err != nil {
+			return moved, err
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			var adv struct {
+				StreamSeq uint64 `json:"stream_seq"`
+			}
+			if json.Unmarshal(m.Data(), &adv) != nil || adv.StreamSeq == 0 {
+				m.Term()
+				continue
+			}
+			raw, err := jobs.GetMsg(ctx, adv.StreamSeq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				m.Ack() // already moved (or acked at the last moment)
+				continue
+			} else if err != nil {
+				m.NakWithDelay(time.Second)
+				continue
+			}
+			job, _ := Decode[AttachmentJob](raw.Data)
+			job.V = Version
+			job.Reason = reasonOf(job)
+			b, _ := json.Marshal(job)
+			if _, err := js.Publish(ctx, DeadSubject, b, jetstream.WithMsgID(fmt.Sprintf("dead:%d", adv.StreamSeq))); err != nil {
+				m.NakWithDelay(time.Second)
+				continue
+			}
+			if err := jobs.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				m.NakWithDelay(time.Second)
+				continue
+			}
+			moved++
+			m.Ack()
+		}
+		if n == 0 && wait == 0 {
+			return moved, nil
+		}
+	}
+	return moved, ctx.Err()
+}
