@@ -16,6 +16,8 @@ const usage = `policyctl: work with policy attachments
 Usage:
   policyctl extract [--stories all] [--out DIR] [--verbose] FILE...
   policyctl compare --html FILE --text FILE [--id ID] [--json]
+  policyctl queue [--nats-url URL] ID...
+  policyctl status [--nats-url URL] [--json] [--watch]
 
 Commands:
   extract   print the text of Word files (.doc, .docx, RTF, Word 2003 XML,
@@ -24,6 +26,8 @@ Commands:
   compare   reconcile a policy's web text (HTML, or policy JSON) with its
             attachment (text, or the Word file); the exit status is 0
             whatever the verdict
+  queue     ask the fetcher to reprocess these policies
+  status    depths of the job, event and dead-letter queues
 `
 
 // Run executes one policyctl command and returns the process exit status:
@@ -38,6 +42,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return runExtract(args[1:], stdout, stderr)
 	case "compare":
 		return runCompare(args[1:], stdout, stderr)
+	case "queue":
+		return runQueue(args[1:], stdout, stderr)
+	case "status":
+		return runStatus(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

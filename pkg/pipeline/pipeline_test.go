@@ -308,4 +308,3 @@ func TestBadFilesAreRecordedFailures(t *testing.T) {
 		t.Errorf("%d jobs left in the work queue", info.State.Msgs)
 	}
 }
-

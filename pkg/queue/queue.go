@@ -255,3 +255,43 @@ func MoveDead(ctx context.Context, js jetstream.JetStream, reasonOf func(Attachm
 	}
 	return moved, ctx.Err()
 }
+
+// Status is a snapshot of the queues.
+type Status struct {
+	JobsWaiting    uint64 `json:"jobsWaiting"`    // not yet delivered
+	JobsInProgress int    `json:"jobsInProgress"` // delivered, not acked
+	JobsRetrying   int    `json:"jobsRetrying"`   // redelivered at least once
+	Dead           uint64 `json:"dead"`           // in the dead-letter stream
+	EventsWaiting  uint64 `json:"eventsWaiting"`  // extracted, not reconciled yet
+	Requests       uint64 `json:"requests"`       // reprocessing requests waiting
+}
+
+// ReadStatus reads the depths of the streams and consumers.
+func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
+	var s Status
+	ci, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
+	if err != nil {
+		return s, err
+	}
+	s.JobsWaiting, s.JobsInProgress, s.JobsRetrying = ci.NumPending, ci.NumAckPending, ci.NumRedelivered
+	if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
+		s.EventsWaiting = ri.NumPending + uint64(ri.NumAckPending)
+	}
+	if ri, err := consumerInfo(ctx, js, RequestsStream, FetcherDur); err == nil {
+		s.Requests = ri.NumPending + uint64(ri.NumAckPending)
+	}
+	if d, err := js.Stream(ctx, DeadStream); err == nil {
+		if info, err := d.Info(ctx); err == nil {
+			s.Dead = info.State.Msgs
+		}
+	}
+	return s, nil
+}
+
+func consumerInfo(ctx context.Context, js jetstream.JetStream, stream, durable string) (*jetstream.ConsumerInfo, error) {
+	c, err := js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %s/%s: %w", stream, durable, err)
+	}
+	return c.Info(ctx)
+}

@@ -1,0 +1,63 @@
+// Command fetcher crawls the policy portal on start and every --interval,
+// stores each policy, queues one job per attachment of new or changed
+// policies, and serves "process these policy ids" requests.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/policytext/policytext/pkg/config"
+	"github.com/policytext/policytext/pkg/pipeline"
+	"github.com/policytext/policytext/pkg/policyapi"
+	"github.com/policytext/policytext/pkg/service"
+)
+
+func main() {
+	var c service.Common
+	fs := flag.NewFlagSet("fetcher", flag.ExitOnError)
+	c.Register(fs, "127.0.0.1:9100")
+	apiURL := fs.String("api-url", "https://youth.cq.cqyl.org.cn", "portal base URL")
+	token := fs.String("policy-api-token", "", "portal Token (prefer the POLICY_API_TOKEN environment variable)")
+	interval := fs.Duration("interval", time.Hour, "time between crawls")
+	pageSize := fs.Int("page-size", 50, "policies per list request")
+	rps := fs.Float64("rps", 2, "portal requests per second")
+	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := c.Logger("fetcher")
+	ctx, stop := service.SignalContext()
+	defer stop()
+	deps, err := c.Connect(ctx, "fetcher", log)
+	if err != nil {
+		log.Error("not started", "err", err)
+		os.Exit(1)
+	}
+	defer deps.Close()
+	m := service.NewMetrics()
+	service.ServeOps(ctx, c.HTTPAddr, m, service.NATSHealthy(deps.NC), log)
+	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: *apiURL, Token: *token, RPS: *rps}, log)
+	f := &pipeline.Fetcher{API: api, Store: deps.Store, JS: deps.JS, Log: log, PageSize: *pageSize}
+	go f.ServeRequests(ctx)
+	log.Info("started", "api", *apiURL, "interval", *interval)
+	for {
+		st, err := f.Crawl(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("crawl failed", "err", err)
+		} else if err == nil {
+			m.Crawled.WithLabelValues("policies").Add(float64(st.Policies))
+			m.Crawled.WithLabelValues("new").Add(float64(st.New))
+			m.Crawled.WithLabelValues("queued").Add(float64(st.Queued))
+			log.Info("crawled", "policies", st.Policies, "new", st.New, "queued", st.Queued, "invalid", st.Invalid)
+		}
+		select {
+		case <-ctx.Done():
+			log.Info("stopped")
+			return
+		case <-time.After(*interval):
+		}
+	}
+}
