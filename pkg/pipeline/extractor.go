@@ -32,7 +32,8 @@ type Extractor struct {
 	AllowedHosts []string     // hosts attachments may come from (host or host:port)
 	MaxDownload  int64        // default 64 MiB
 	Limits       extract.Options
-	Progress     time.Duration // InProgress interval, default AckWait/3
+	Progress     time.Duration                        // InProgress interval, default AckWait/3
+	Retry        func(delivered uint64) time.Duration // redelivery delay after a transient failure; default doubling from 2 s to 1 min
 	Observe      func(ok bool, latency time.Duration, errKind string)
 }
 
@@ -77,6 +78,10 @@ func runPool(ctx context.Context, cons jetstream.Consumer, n int, handle func(co
 // Handle processes one job message. Every branch decides the message's fate.
 func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 	start := time.Now()
+	backoff := e.Retry
+	if backoff == nil {
+		backoff = defaultBackoff
+	}
 	md, _ := m.Metadata()
 	delivered := uint64(1)
 	if md != nil {

@@ -52,8 +52,8 @@ func putJSON(ctx context.Context, st Store, key string, v any) error {
 	return st.Put(ctx, key, "application/json", append(b, '\n'), nil)
 }
 
-// backoff is the redelivery delay of a transient failure.
-func backoff(delivered uint64) time.Duration {
+// defaultBackoff is the redelivery delay of a transient failure.
+func defaultBackoff(delivered uint64) time.Duration {
 	d := time.Second << min(delivered, 6)
 	return min(d, time.Minute)
 }

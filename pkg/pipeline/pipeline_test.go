@@ -27,9 +27,10 @@ import (
 // process, so paths are made absolute at init and one gateway serves every
 // test (each test uses its own bucket).
 var (
-	testS3   *devstack.S3
-	truthDir = mustAbs("testdata/truth")
-	badDirs  = []string{mustAbs("../msdoc/testdata/bad"), mustAbs("../docx/testdata/bad")}
+	testS3    *devstack.S3
+	testS3Dir string
+	truthDir  = mustAbs("testdata/truth")
+	badDirs   = []string{mustAbs("../msdoc/testdata/bad"), mustAbs("../docx/testdata/bad")}
 )
 
 func mustAbs(p string) string {
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	testS3Dir = dir
 	testS3, err = devstack.StartS3(context.Background(), devstack.S3Config{Dir: dir})
 	if err != nil {
 		panic(err)
@@ -64,7 +66,7 @@ type stack struct {
 	log    *slog.Logger
 }
 
-func newStack(t *testing.T, bucket string) *stack {
+func newStack(t testing.TB, bucket string) *stack {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.New(testS3.StoreConfig(bucket))
@@ -102,10 +104,13 @@ func newStack(t *testing.T, bucket string) *stack {
 func (s *stack) host() string { return strings.TrimPrefix(s.url, "http://") }
 
 // workers starts extractors and a reconciler until the test ends.
-func (s *stack) workers(t *testing.T, extracted *atomic.Int64) {
+func (s *stack) workers(t testing.TB, extracted *atomic.Int64, opts ...func(*Extractor)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{s.host()},
 		Observe: func(bool, time.Duration, string) { extracted.Add(1) }}
+	for _, o := range opts {
+		o(ex)
+	}
 	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
 	done := make(chan struct{}, 2)
 	go func() { ex.Run(ctx, 2); done <- struct{}{} }()
@@ -114,7 +119,7 @@ func (s *stack) workers(t *testing.T, extracted *atomic.Int64) {
 }
 
 // waitReports waits until n policies have a reconcile report.
-func (s *stack) waitReports(t *testing.T, n int) {
+func (s *stack) waitReports(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {

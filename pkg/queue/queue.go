@@ -105,8 +105,9 @@ func Setup(ctx context.Context, js jetstream.JetStream) error {
 		cfg    jetstream.ConsumerConfig
 	}{
 		{JobsStream, jetstream.ConsumerConfig{Durable: ExtractorDur, AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: JobAckWait, MaxDeliver: JobMaxDeliver, MaxAckPending: 256,
-			BackOff: []time.Duration{JobAckWait, 2 * JobAckWait, 4 * JobAckWait}}},
+			// No BackOff: the server applies it to naks with a delay too,
+			// which would override the worker's own retry delay.
+			AckWait: JobAckWait, MaxDeliver: JobMaxDeliver, MaxAckPending: 256}},
 		{EventsStream, jetstream.ConsumerConfig{Durable: ReconcilerDur, AckPolicy: jetstream.AckExplicitPolicy,
 			AckWait: 60 * time.Second, MaxDeliver: 10, MaxAckPending: 256}},
 		{RequestsStream, jetstream.ConsumerConfig{Durable: FetcherDur, AckPolicy: jetstream.AckExplicitPolicy,
