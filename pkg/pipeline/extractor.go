@@ -46,6 +46,13 @@ func (e *Extractor) Run(ctx context.Context, n int) error {
 	if err != nil {
 		return fmt.Errorf("extractor: %w", err)
 	}
+	if e.Progress <= 0 {
+		// keep jobs alive well within the consumer's actual ack wait
+		e.Progress = queue.JobAckWait / 3
+		if info, err := cons.Info(ctx); err == nil && info.Config.AckWait > 0 {
+			e.Progress = info.Config.AckWait / 3
+		}
+	}
 	return runPool(ctx, cons, n, e.Handle)
 }
 

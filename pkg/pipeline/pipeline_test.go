@@ -58,12 +58,13 @@ func TestMain(m *testing.M) {
 }
 
 type stack struct {
-	st     *store.Store
-	js     jetstream.JetStream
-	portal *policyapi.SampleServer
-	api    *policyapi.Client
-	url    string
-	log    *slog.Logger
+	st      *store.Store
+	js      jetstream.JetStream
+	portal  *policyapi.SampleServer
+	api     *policyapi.Client
+	url     string
+	log     *slog.Logger
+	natsURL string
 }
 
 func newStack(t testing.TB, bucket string) *stack {
@@ -98,7 +99,7 @@ func newStack(t testing.TB, bucket string) *stack {
 	portal.SetBase(ts.URL)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: ts.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, log)
-	return &stack{st: st, js: js, portal: portal, api: api, url: ts.URL, log: log}
+	return &stack{st: st, js: js, portal: portal, api: api, url: ts.URL, log: log, natsURL: n.URL}
 }
 
 func (s *stack) host() string { return strings.TrimPrefix(s.url, "http://") }

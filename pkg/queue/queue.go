@@ -83,8 +83,8 @@ const (
 	JobMaxDeliver = 5
 )
 
-// Setup creates or updates the streams and the durable consumers. It may
-// run in every process at every start.
+// Setup creates or updates the streams and creates the durable consumers
+// that do not exist yet. It may run in every process at every start.
 func Setup(ctx context.Context, js jetstream.JetStream) error {
 	streams := []jetstream.StreamConfig{
 		{Name: JobsStream, Subjects: []string{JobSubject}, Retention: jetstream.WorkQueuePolicy,
@@ -116,6 +116,13 @@ func Setup(ctx context.Context, js jetstream.JetStream) error {
 			AckWait: 30 * time.Second, MaxDeliver: 10}},
 	}
 	for _, c := range consumers {
+		// An existing consumer keeps its settings: an operator (or a test)
+		// may have tuned them, and every process runs Setup at start.
+		if _, err := js.Consumer(ctx, c.stream, c.cfg.Durable); err == nil {
+			continue
+		} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return fmt.Errorf("queue: consumer %s: %w", c.cfg.Durable, err)
+		}
 		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, c.cfg); err != nil {
 			return fmt.Errorf("queue: consumer %s: %w", c.cfg.Durable, err)
 		}
