@@ -90,16 +90,14 @@ func newStack(t testing.TB, bucket string) *stack {
 	if err := queue.Setup(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	portal, err := policyapi.NewSampleServer(sample.Catalogue(), sample.Files(), "")
+	portal, err := devstack.StartPortal("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(portal)
-	t.Cleanup(ts.Close)
-	portal.SetBase(ts.URL)
+	t.Cleanup(portal.Stop)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: ts.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, log)
-	return &stack{st: st, js: js, portal: portal, api: api, url: ts.URL, log: log, natsURL: n.URL}
+	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: portal.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, log)
+	return &stack{st: st, js: js, portal: portal.SampleServer, api: api, url: portal.URL, log: log, natsURL: n.URL}
 }
 
 func (s *stack) host() string { return strings.TrimPrefix(s.url, "http://") }
