@@ -84,11 +84,11 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 			b, _ := json.Marshal(s)
 			fmt.Fprintln(stdout, string(b))
 		case *watch && tty:
-			fmt.Fprintf(stdout, "\r\033[Kjobs waiting %d · in progress %d · retrying %d · dead %d · to reconcile %d · requests %d",
-				s.JobsWaiting, s.JobsInProgress, s.JobsRetrying, s.Dead, s.EventsWaiting, s.Requests)
+			fmt.Fprintf(stdout, "\r\033[Kdone %d · failed %d · dead %d · jobs waiting %d · in progress %d · retrying %d · to reconcile %d · requests %d",
+				s.Done, s.Failed, s.Dead, s.JobsWaiting, s.JobsInProgress, s.JobsRetrying, s.EventsWaiting, s.Requests)
 		default:
-			fmt.Fprintf(stdout, "jobs waiting:     %d\njobs in progress: %d\njobs retrying:    %d\ndead-lettered:    %d\nto reconcile:     %d\nrequests waiting: %d\n",
-				s.JobsWaiting, s.JobsInProgress, s.JobsRetrying, s.Dead, s.EventsWaiting, s.Requests)
+			fmt.Fprintf(stdout, "done:             %d\nfailed:           %d\ndead-lettered:    %d\njobs waiting:     %d\njobs in progress: %d\njobs retrying:    %d\nto reconcile:     %d\nrequests waiting: %d\n",
+				s.Done, s.Failed, s.Dead, s.JobsWaiting, s.JobsInProgress, s.JobsRetrying, s.EventsWaiting, s.Requests)
 		}
 		if !*watch {
 			return 0

@@ -40,9 +40,11 @@ func TestQueueAndStatus(t *testing.T) {
 		m.Ack()
 	}
 	queue.PublishJob(ctx, js, queue.AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://x/y"}, "")
+	queue.PublishExtracted(ctx, js, queue.Extracted{PolicyID: "1", FileID: "3", OK: true})
+	queue.PublishExtracted(ctx, js, queue.Extracted{PolicyID: "1", FileID: "4", Error: "encrypted"})
 	code, out, _ = run("status", "--nats-url", n.URL, "--json")
 	var s queue.Status
-	if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.JobsWaiting != 1 {
+	if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.JobsWaiting != 1 || s.Done != 1 || s.Failed != 1 || s.EventsWaiting != 2 {
 		t.Errorf("status: exit %d %q", code, out)
 	}
 	if code, out, _ := run("status", "--nats-url", n.URL); code != 0 || !strings.Contains(out, "jobs waiting:     1") {

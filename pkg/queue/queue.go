@@ -90,8 +90,11 @@ func Setup(ctx context.Context, js jetstream.JetStream) error {
 		{Name: JobsStream, Subjects: []string{JobSubject}, Retention: jetstream.WorkQueuePolicy,
 			Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute},
 		{Name: DeadStream, Subjects: []string{DeadSubject}, Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage},
-		{Name: EventsStream, Subjects: []string{ExtractedSubj}, Retention: jetstream.WorkQueuePolicy,
-			Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute},
+		// Events are kept (for 30 days) so that status can count the done
+		// and failed attachments per subject; the reconciler's durable
+		// consumer tracks what it has handled.
+		{Name: EventsStream, Subjects: []string{ExtractedSubj + ".>"}, Retention: jetstream.LimitsPolicy,
+			Storage: jetstream.FileStorage, MaxAge: 30 * 24 * time.Hour},
 		{Name: RequestsStream, Subjects: []string{RequestSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
 		{Name: AdvisoryStream, Subjects: []string{maxDeliverAdvis}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
 	}
@@ -156,7 +159,11 @@ func PublishJob(ctx context.Context, js jetstream.JetStream, j AttachmentJob, ms
 func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) error {
 	e.V = Version
 	b, _ := json.Marshal(e)
-	_, err := js.Publish(ctx, ExtractedSubj, b)
+	subj := ExtractedSubj + ".ok"
+	if !e.OK {
+		subj = ExtractedSubj + ".failed"
+	}
+	_, err := js.Publish(ctx, subj, b)
 	if err != nil {
 		return fmt.Errorf("queue: publish extracted: %w", err)
 	}
@@ -270,6 +277,8 @@ type Status struct {
 	JobsInProgress int    `json:"jobsInProgress"` // delivered, not acked
 	JobsRetrying   int    `json:"jobsRetrying"`   // redelivered at least once
 	Dead           uint64 `json:"dead"`           // in the dead-letter stream
+	Done           uint64 `json:"done"`           // attachments extracted (events of the last 30 days; a reprocessed one counts again)
+	Failed         uint64 `json:"failed"`         // attachments failed for good, with a recorded reason (same window)
 	EventsWaiting  uint64 `json:"eventsWaiting"`  // extracted, not reconciled yet
 	Requests       uint64 `json:"requests"`       // reprocessing requests waiting
 }
@@ -284,6 +293,12 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	s.JobsWaiting, s.JobsInProgress, s.JobsRetrying = ci.NumPending, ci.NumAckPending, ci.NumRedelivered
 	if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
 		s.EventsWaiting = ri.NumPending + uint64(ri.NumAckPending)
+	}
+	if ev, err := js.Stream(ctx, EventsStream); err == nil {
+		if info, err := ev.Info(ctx, jetstream.WithSubjectFilter(ExtractedSubj+".>")); err == nil {
+			s.Done = info.State.Subjects[ExtractedSubj+".ok"]
+			s.Failed = info.State.Subjects[ExtractedSubj+".failed"]
+		}
 	}
 	if ri, err := consumerInfo(ctx, js, RequestsStream, FetcherDur); err == nil {
 		s.Requests = ri.NumPending + uint64(ri.NumAckPending)
