@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/versity/versitygw/backend/meta"
@@ -66,7 +67,8 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 			return nil, fmt.Errorf("devstack: s3 storage: %w", err)
 		}
 	}
-	if cfg.Addr == "" {
+	if cfg.Addr == "" || strings.HasSuffix(cfg.Addr, ":0") {
+		// the gateway cannot tell which port it got: choose one for it
 		if cfg.Addr, err = freeAddr(); err != nil {
 			return nil, err
 		}

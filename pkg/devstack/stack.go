@@ -3,6 +3,7 @@ package devstack
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -21,7 +22,11 @@ type Portal struct {
 }
 
 // StartPortal serves the bundled sample on addr ("" for a free port).
-func StartPortal(addr string) (*Portal, error) {
+func StartPortal(addr string) (*Portal, error) { return StartPortalFS(addr, sample.Files()) }
+
+// StartPortalFS serves the sample catalogue with the attachments of files
+// (sample.DemoFiles for the demo).
+func StartPortalFS(addr string, files fs.FS) (*Portal, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -30,7 +35,7 @@ func StartPortal(addr string) (*Portal, error) {
 		return nil, fmt.Errorf("devstack: portal: %w", err)
 	}
 	url := "http://" + l.Addr().String()
-	s, err := policyapi.NewSampleServer(sample.Catalogue(), sample.Files(), url)
+	s, err := policyapi.NewSampleServer(sample.Catalogue(), files, url)
 	if err != nil {
 		l.Close()
 		return nil, err

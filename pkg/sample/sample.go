@@ -13,6 +13,7 @@ package sample
 import (
 	"embed"
 	"io/fs"
+	"strings"
 )
 
 //go:embed data/catalogue.json
@@ -20,6 +21,9 @@ var catalogue []byte
 
 //go:embed data/files
 var files embed.FS
+
+//go:embed data/recon
+var recon embed.FS
 
 // Catalogue returns the catalogue in the envelope of the portal's list API
 // (data.result holds all 190 policies).
@@ -32,4 +36,44 @@ func Files() fs.FS {
 		panic(err) // the embedded tree is fixed at build time
 	}
 	return sub
+}
+
+// DemoFiles is Files with the reconciler cases of the shared fixtures laid
+// over it: for five policies the attachment differs from the web text (a
+// changed number, a deleted or added paragraph, a text that stops early,
+// another document, formatting noise only), so a demo shows every verdict.
+func DemoFiles() fs.FS {
+	return overlay{top: reconFiles(), base: Files()}
+}
+
+// reconFiles maps fileKey → the case's attachment.
+func reconFiles() map[string]string {
+	m := map[string]string{}
+	entries, _ := fs.ReadDir(recon, "data/recon")
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		root := "data/recon/" + e.Name()
+		fs.WalkDir(recon, root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				m[strings.TrimPrefix(p, root+"/")] = p
+			}
+			return nil
+		})
+	}
+	return m
+}
+
+// overlay serves a file from the recon cases when one has that name.
+type overlay struct {
+	top  map[string]string
+	base fs.FS
+}
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if p, ok := o.top[name]; ok {
+		return recon.Open(p)
+	}
+	return o.base.Open(name)
 }

@@ -31,3 +31,24 @@ func TestSampleIsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoFilesOverlayTheReconCases(t *testing.T) {
+	const key = "202404/da13243e9a1e444e9246b2ebda53410e.doc" // recon-01's policy
+	plain, err := fs.ReadFile(Files(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := fs.ReadFile(DemoFiles(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(plain) == string(demo) {
+		t.Error("the demo should serve the recon case's attachment")
+	}
+	if n := len(reconFiles()); n != 5 {
+		t.Errorf("%d recon files, want 5", n)
+	}
+	if _, err := fs.ReadFile(DemoFiles(), "202310/missing.doc"); err == nil {
+		t.Error("missing files stay missing")
+	}
+}

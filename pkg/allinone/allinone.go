@@ -1,0 +1,322 @@
+// Package allinone runs the whole product in one process: embedded NATS
+// and S3 with their data under one directory, the sample portal (or the
+// real one), the fetcher, N extractors, the reconciler and the web page.
+// services/pipeline is its command.
+//
+// Example:
+//
+//	err := allinone.Run(ctx, allinone.Config{Data: "./data", Once: true}, os.Stdout, os.Stderr, log)
+package allinone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/policytext/policytext/pkg/devstack"
+	"github.com/policytext/policytext/pkg/pipeline"
+	"github.com/policytext/policytext/pkg/policyapi"
+	"github.com/policytext/policytext/pkg/queue"
+	"github.com/policytext/policytext/pkg/sample"
+	"github.com/policytext/policytext/pkg/store"
+	"github.com/policytext/policytext/pkg/web"
+)
+
+// Config of the all-in-one.
+type Config struct {
+	Data         string        // default ./data
+	HTTPAddr     string        // web page, default 127.0.0.1:8080
+	S3Addr       string        // default 127.0.0.1:9000
+	NATSPort     int           // default 4222; -1 for any
+	APIURL       string        // "" serves the bundled sample
+	Token        string        // portal Token; never printed
+	AllowedHosts []string      // extra attachment hosts (the sample portal's and the portal's own are allowed)
+	Workers      int           // extractor workers, default 4
+	Interval     time.Duration // between crawls, default 1 h
+	Once         bool          // crawl once, wait, print the summary, return
+	Bucket       string        // default policytext
+	Progress     bool          // draw a progress bar on stderr while --once works
+	// Ready, when set, is called with the listening addresses once up.
+	Ready func(Addresses)
+}
+
+// Addresses are where the parts listen.
+type Addresses struct {
+	Web, S3, NATS, Portal string
+}
+
+// Summary is the last line --once prints.
+type Summary struct {
+	Policies         int            `json:"policies"`
+	Attachments      int            `json:"attachments"`
+	Queued           int            `json:"queued"`
+	Extracted        int            `json:"extracted"`
+	Failed           int            `json:"failed"`
+	Dead             int            `json:"dead"`
+	Reconciled       map[string]int `json:"reconciled"`
+	ExtractedThisRun int            `json:"extracted_this_run"`
+}
+
+type credentials struct {
+	AccessKey string `json:"accessKey"`
+	SecretKey string `json:"secretKey"`
+}
+
+// Run starts everything and runs until ctx ends (or, with Once, until the
+// crawl's work is done).
+func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Logger) error {
+	cfg = defaults(cfg)
+	// Resolve paths first: the S3 gateway changes the working directory.
+	data, err := filepath.Abs(cfg.Data)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	creds, err := loadCredentials(filepath.Join(data, "s3-credentials.json"))
+	if err != nil {
+		return err
+	}
+	n, err := devstack.StartNATS(devstack.NATSConfig{Dir: filepath.Join(data, "nats"), Port: cfg.NATSPort})
+	if err != nil {
+		return err
+	}
+	defer n.Stop()
+	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: filepath.Join(data, "s3"), Addr: cfg.S3Addr,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey})
+	if err != nil {
+		return err
+	}
+	defer s3.Stop()
+	apiURL, hosts := cfg.APIURL, append([]string{"youth.cq.cqyl.org.cn"}, cfg.AllowedHosts...)
+	var portalAddr string
+	if apiURL == "" {
+		p, err := devstack.StartPortalFS("", sample.DemoFiles())
+		if err != nil {
+			return err
+		}
+		defer p.Stop()
+		apiURL, portalAddr = p.URL, p.URL
+	}
+	if u, err := url.Parse(apiURL); err == nil {
+		hosts = append(hosts, u.Host)
+	}
+	st, err := store.New(s3.StoreConfig(cfg.Bucket))
+	if err != nil {
+		return err
+	}
+	if err := st.Ensure(ctx); err != nil {
+		return err
+	}
+	nc, js, err := queue.Connect(n.URL, "pipeline")
+	if err != nil {
+		return err
+	}
+	defer nc.Drain()
+	if err := queue.Setup(ctx, js); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("web page: %w", err)
+	}
+	srv := &http.Server{Handler: web.New(st, log), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	defer srv.Close()
+	addrs := Addresses{Web: "http://" + l.Addr().String(), S3: s3.Endpoint, NATS: n.URL, Portal: portalAddr}
+	fmt.Fprintf(stderr, "policytext all-in-one\n  web page:  %s\n  S3:        http://%s  bucket %q  access key %q  secret key %q\n  NATS:      %s\n  portal:    %s\n  data:      %s\n",
+		addrs.Web, s3.Endpoint, cfg.Bucket, creds.AccessKey, creds.SecretKey, n.URL, apiURL, data)
+	if cfg.Ready != nil {
+		cfg.Ready(addrs)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var extracted countingObserver
+	ex := &pipeline.Extractor{Store: st, JS: js, Log: log, AllowedHosts: hosts, Observe: extracted.observe}
+	rc := &pipeline.Reconciler{Store: st, JS: js, Log: log}
+	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: apiURL, Token: cfg.Token, RPS: 20}, log)
+	f := &pipeline.Fetcher{API: api, Store: st, JS: js, Log: log, PageSize: 50}
+	done := make(chan struct{}, 4)
+	go func() { ex.Run(runCtx, cfg.Workers); done <- struct{}{} }()
+	go func() { rc.Run(runCtx, 2); done <- struct{}{} }()
+	go func() { f.ServeRequests(runCtx); done <- struct{}{} }()
+	go func() {
+		reason := fmt.Sprintf("exceeded %d deliveries", queue.JobMaxDeliver)
+		for runCtx.Err() == nil {
+			queue.MoveDead(runCtx, js, func(queue.AttachmentJob) string { return reason }, time.Second)
+		}
+		done <- struct{}{}
+	}()
+	defer func() {
+		cancel()
+		for range 4 {
+			<-done
+		}
+	}()
+
+	if !cfg.Once {
+		for {
+			if st, err := f.Crawl(runCtx); err != nil && runCtx.Err() == nil {
+				log.Error("crawl failed", "err", err)
+			} else if err == nil {
+				log.Info("crawled", "policies", st.Policies, "new", st.New, "queued", st.Queued)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(cfg.Interval):
+			}
+		}
+	}
+	crawl, err := f.Crawl(runCtx)
+	if err != nil {
+		return fmt.Errorf("crawl: %w", err)
+	}
+	if err := waitIdle(runCtx, js, crawl, stderr, cfg.Progress); err != nil {
+		return err
+	}
+	sum, err := summarize(runCtx, st, js, crawl)
+	if err != nil {
+		return err
+	}
+	sum.ExtractedThisRun = int(extracted.n.Load())
+	b, _ := json.Marshal(sum)
+	fmt.Fprintln(stdout, string(b))
+	return nil
+}
+
+func defaults(c Config) Config {
+	if c.Data == "" {
+		c.Data = "./data"
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = "127.0.0.1:8080"
+	}
+	if c.S3Addr == "" {
+		c.S3Addr = "127.0.0.1:9000"
+	}
+	if c.NATSPort == 0 {
+		c.NATSPort = 4222
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Interval <= 0 {
+		c.Interval = time.Hour
+	}
+	if c.Bucket == "" {
+		c.Bucket = "policytext"
+	}
+	return c
+}
+
+// loadCredentials keeps the S3 keys across restarts (created once).
+func loadCredentials(path string) (credentials, error) {
+	var c credentials
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &c); err == nil && c.AccessKey != "" && c.SecretKey != "" {
+			return c, nil
+		}
+	}
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	c = credentials{AccessKey: "policytext", SecretKey: hex.EncodeToString(secret)}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return c, fmt.Errorf("S3 credentials: %w", err)
+	}
+	return c, nil
+}
+
+// waitIdle waits until no job or event is waiting or in progress, for a
+// few consecutive looks (events follow jobs).
+func waitIdle(ctx context.Context, js queueJS, crawl pipeline.CrawlStats, stderr io.Writer, bar bool) error {
+	calm := 0
+	for calm < 5 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		s, err := queue.ReadStatus(ctx, js)
+		if err != nil {
+			return err
+		}
+		if bar {
+			left := s.JobsWaiting + uint64(s.JobsInProgress)
+			drawBar(stderr, crawl.Queued-int(min(left, uint64(crawl.Queued))), crawl.Queued, s)
+		}
+		if s.JobsWaiting == 0 && s.JobsInProgress == 0 && s.EventsWaiting == 0 && s.Requests == 0 {
+			calm++
+		} else {
+			calm = 0
+		}
+	}
+	if bar {
+		fmt.Fprintln(stderr)
+	}
+	return nil
+}
+
+func drawBar(w io.Writer, done, total int, s queue.Status) {
+	const width = 30
+	filled := width
+	if total > 0 {
+		filled = width * done / total
+	}
+	fmt.Fprintf(w, "\r\033[K[%s%s] %d/%d jobs · done %d · failed %d · dead %d · to reconcile %d",
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, s.Done, s.Failed, s.Dead, s.EventsWaiting)
+}
+
+// summarize counts the stored results.
+func summarize(ctx context.Context, st *store.Store, js queueJS, crawl pipeline.CrawlStats) (Summary, error) {
+	sum := Summary{Policies: crawl.Policies, Attachments: crawl.Attachments, Queued: crawl.Queued, Reconciled: map[string]int{}}
+	keys, err := st.List(ctx, store.Prefix, true)
+	if err != nil {
+		return sum, err
+	}
+	for _, k := range keys {
+		switch {
+		case strings.Contains(k, "/files/") && strings.HasSuffix(k, ".json"):
+			b, err := st.Get(ctx, k, 1<<20)
+			if err != nil {
+				return sum, err
+			}
+			var rec pipeline.Record
+			json.Unmarshal(b, &rec)
+			if rec.OK {
+				sum.Extracted++
+			} else {
+				sum.Failed++
+			}
+		case strings.HasSuffix(k, "/reconcile.json"):
+			b, err := st.Get(ctx, k, 64<<20)
+			if err != nil {
+				return sum, err
+			}
+			var rep pipeline.PolicyReport
+			json.Unmarshal(b, &rep)
+			sum.Reconciled[rep.Report.Verdict]++
+		}
+	}
+	s, err := queue.ReadStatus(ctx, js)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return sum, err
+	}
+	sum.Dead = int(s.Dead)
+	return sum, nil
+}
