@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,16 +68,21 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 	return st, err
 }
 
-// storePolicy stores the record and its page unless the stored one has the
-// same attachments; it reports whether the policy is new or changed.
+// storePolicy stores the record and its page when they are new or differ
+// from the stored ones; it reports whether the policy's attachments are new
+// or changed (which is what makes jobs).
 func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy) (bool, error) {
 	key, _ := store.PolicyKey(p.ID)
 	old, err := f.Store.Get(ctx, key, 64<<20)
+	changed := true
 	switch {
 	case err == nil:
 		var prev policyapi.Policy
 		if json.Unmarshal(old, &prev) == nil && sameFiles(prev.Files, p.Files) {
-			return false, nil
+			changed = false
+			if bytes.Equal(old, p.Raw) {
+				return false, nil // nothing to write either
+			}
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return false, err
@@ -91,15 +97,17 @@ func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy) (bool, er
 	if err := f.Store.Put(ctx, key, store.JSON, p.Raw, nil); err != nil {
 		return false, err
 	}
-	return true, nil
+	return changed, nil
 }
 
+// sameFiles compares attachments by what identifies their content; the
+// URL's host may change (a mirror, a new port) without the file changing.
 func sameFiles(a, b []policyapi.File) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].FileID != b[i].FileID || a[i].FileURL != b[i].FileURL || a[i].FileSize != b[i].FileSize {
+		if a[i].FileID != b[i].FileID || a[i].FileKey != b[i].FileKey || a[i].FileSize != b[i].FileSize || a[i].FileType != b[i].FileType {
 			return false
 		}
 	}
