@@ -1,0 +1,147 @@
+package allinone
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func runOnce(t *testing.T, dir string) Summary {
+	t.Helper()
+	var out bytes.Buffer
+	err := Run(context.Background(), Config{Data: dir, Once: true, HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: -1},
+		&out, io.Discard, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s Summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line is not the summary: %q", out.String())
+	}
+	return s
+}
+
+// TestOnceTwice: the first run extracts and reconciles every sample
+// attachment (the demo serves the recon cases, so every verdict shows);
+// a second run on the same data does no new work.
+func TestOnceTwice(t *testing.T) {
+	dir := t.TempDir()
+	first := runOnce(t, dir)
+	want := map[string]int{"match": 186, "differs": 2, "truncated": 1, "different_document": 1}
+	if first.Policies != 190 || first.Attachments != 190 || first.Queued != 190 || first.Extracted != 190 ||
+		first.Failed != 0 || first.Dead != 0 || first.ExtractedThisRun != 190 || !equal(first.Reconciled, want) {
+		t.Fatalf("first run: %+v", first)
+	}
+	second := runOnce(t, dir)
+	if second.Queued != 0 || second.ExtractedThisRun != 0 || second.Extracted != 190 || !equal(second.Reconciled, want) {
+		t.Fatalf("second run: %+v", second)
+	}
+}
+
+func equal(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestWebPageInChromium: the page served by the all-in-one, in a real
+// headless Chromium: the list, then a policy with differences, whose
+// numeric difference is highlighted on both sides.
+func TestWebPageInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("SKIPPED: no chromium on this machine (.ci/run installs Debian's chromium)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan Addresses, 1)
+	done := make(chan error, 1)
+	dir := t.TempDir()
+	go func() {
+		done <- Run(ctx, Config{Data: dir, HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: -1,
+			Ready: func(a Addresses) { ready <- a }}, io.Discard, io.Discard, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}()
+	var addr Addresses
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	// wait until every policy is listed with its verdict
+	const policy = "1778690715361914880" // recon-01: a changed number, a deleted paragraph
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(addr.Web + "/")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if bytes.Count(b, []byte(`href="/policies/`)) == 190 && !bytes.Contains(b, []byte(`class="v v-pending"`)) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			resp, err := http.Get(addr.Web + "/")
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				t.Logf("%d rows, pending %v", bytes.Count(b, []byte(`href="/policies/`)), bytes.Contains(b, []byte(`class="v v-pending"`)))
+			}
+			t.Fatal("not all 190 policies reconciled after 2 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	bctx, tcancel := context.WithTimeout(bctx, 90*time.Second)
+	defer tcancel()
+	if err := chromedp.Do(bctx, chromedp.Navigate(addr.Web+"/"), chromedp.WaitVisible(chromedp.CSS(`#policies`))); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#policies tbody tr').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`a[href="/policies/`+policy+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdict`))); err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	verdict, attMark, webMark, firstItem := text(`#verdict`), text(`#attachment mark.numeric`), text(`#web mark.numeric`), text(`#differences li`)
+	if rows != 190 || verdict != "differs" || attMark != "5" || webMark != "4" || !strings.Contains(firstItem, "numeric") {
+		t.Errorf("rows %d, verdict %q, marks %q/%q, first item %q", rows, verdict, attMark, webMark, firstItem)
+	}
+	cancel()
+	if err := <-done; err != nil && ctx.Err() == nil {
+		t.Error(err)
+	}
+	os.RemoveAll(dir)
+}
