@@ -18,6 +18,7 @@ Usage:
   policyctl compare --html FILE --text FILE [--id ID] [--json]
   policyctl queue [--nats-url URL] ID...
   policyctl status [--nats-url URL] [--json] [--watch]
+  policyctl health URL
 
 Commands:
   extract   print the text of Word files (.doc, .docx, RTF, Word 2003 XML,
@@ -28,6 +29,7 @@ Commands:
             whatever the verdict
   queue     ask the fetcher to reprocess these policies
   status    depths of the job, event and dead-letter queues
+  health    exit 0 when URL (a /healthz) answers 200; for container healthchecks
 `
 
 // Run executes one policyctl command and returns the process exit status:
@@ -46,6 +48,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return runQueue(args[1:], stdout, stderr)
 	case "status":
 		return runStatus(args[1:], stdout, stderr)
+	case "health":
+		return runHealth(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,5 +87,18 @@ func TestUsageErrors(t *testing.T) {
 		if code, _, _ := run(args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer ok.Close()
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer bad.Close()
+	if code, _, _ := run("health", ok.URL); code != 0 {
+		t.Errorf("healthy: exit %d", code)
+	}
+	if code, _, _ := run("health", bad.URL); code != 1 {
+		t.Errorf("unhealthy: exit %d", code)
 	}
 }

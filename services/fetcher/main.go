@@ -15,11 +15,13 @@ import (
 	"github.com/policytext/policytext/pkg/service"
 )
 
+const defaultAPI = "https://youth.cq.cqyl.org.cn"
+
 func main() {
 	var c service.Common
 	fs := flag.NewFlagSet("fetcher", flag.ExitOnError)
 	c.Register(fs, "127.0.0.1:9100")
-	apiURL := fs.String("api-url", "https://youth.cq.cqyl.org.cn", "portal base URL")
+	apiURL := fs.String("api-url", defaultAPI, "portal base URL")
 	token := fs.String("policy-api-token", "", "portal Token (prefer the POLICY_API_TOKEN environment variable)")
 	interval := fs.Duration("interval", time.Hour, "time between crawls")
 	pageSize := fs.Int("page-size", 50, "policies per list request")
@@ -43,6 +45,13 @@ func main() {
 	f := &pipeline.Fetcher{API: api, Store: deps.Store, JS: deps.JS, Log: log, PageSize: *pageSize}
 	go f.ServeRequests(ctx)
 	log.Info("started", "api", *apiURL, "interval", *interval)
+	if *token == "" && *apiURL == defaultAPI {
+		// The real portal refuses requests without a token: rather than
+		// fail every interval, say so once and only serve requests.
+		log.Warn("no POLICY_API_TOKEN: not crawling the portal (reprocessing requests are still served)")
+		<-ctx.Done()
+		return
+	}
 	for {
 		st, err := f.Crawl(ctx)
 		if err != nil && ctx.Err() == nil {
