@@ -217,6 +217,5 @@ func (p *parser) story(kind text.StoryKind, from, to uint32) (text.Story, error)
 	for i, r := range d.runes {
 		b.char(r, d.cps[i])
 	}
-	b.finish()
-	return text.Story{Kind: kind, Blocks: b.blocks}, nil
+	return text.Story{Kind: kind, Blocks: b.finish()}, nil
 }

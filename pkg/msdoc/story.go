@@ -32,11 +32,10 @@ const (
 // separator (field results are kept, instructions dropped, nesting honoured).
 type storyBuilder struct {
 	p      *parser
-	blocks []text.Block
+	out    text.Builder
 	para   []byte // the paragraph being read; reused across paragraphs
 	fields []openField
 	hidden int // open fields still in their instruction
-	tables []*openTable
 	// prevCellEnd: the previous mark ended a cell; used by the mark-based
 	// fallback when a file has no paragraph properties (Word 6/95).
 	prevCellEnd bool
@@ -48,12 +47,6 @@ type openField struct {
 }
 
 const maxInstr = 512
-
-type openTable struct {
-	t    text.Table
-	row  text.Row
-	cell text.Cell
-}
 
 func newStoryBuilder(p *parser) *storyBuilder { return &storyBuilder{p: p} }
 
@@ -136,11 +129,11 @@ func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
 		// No paragraph properties at all: a cell mark right after a cell
 		// end, with nothing in between, ends the row.
 		if mark == chCellMark {
-			depth = max(len(b.tables), 1)
+			depth = max(b.out.Depth(), 1)
 			rowEnd = b.prevCellEnd && s == ""
 			cellEnd = !rowEnd
 		} else {
-			depth = len(b.tables)
+			depth = b.out.Depth()
 			if depth > 0 && b.prevCellEnd {
 				depth = 0 // a plain paragraph after a row: the table is over
 			}
@@ -161,33 +154,15 @@ func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
 			s = l + s
 		}
 	}
-	if depth > len(b.tables) && depth > 64 {
-		depth = 64
-	}
-	for len(b.tables) > depth {
-		b.closeTable()
-	}
-	for len(b.tables) < depth {
-		b.tables = append(b.tables, &openTable{})
-	}
-	if depth == 0 {
-		b.blocks = append(b.blocks, text.Para(s))
-		return
-	}
-	top := b.tables[len(b.tables)-1]
-	if rowEnd {
-		if len(top.cell.Blocks) > 0 {
-			top.row = append(top.row, top.cell)
-			top.cell = text.Cell{}
-		}
-		top.t.Rows = append(top.t.Rows, applyMerges(top.row, props.merged))
-		top.row = nil
-		return
-	}
-	top.cell.Blocks = append(top.cell.Blocks, text.Para(s))
-	if cellEnd {
-		top.row = append(top.row, top.cell)
-		top.cell = text.Cell{}
+	switch {
+	case depth == 0:
+		b.out.Paragraph(0, s)
+	case rowEnd:
+		b.out.EndRow(depth, func(r text.Row) text.Row { return applyMerges(r, props.merged) })
+	case cellEnd:
+		b.out.EndCell(depth, s)
+	default:
+		b.out.Paragraph(depth, s)
 	}
 }
 
@@ -207,34 +182,11 @@ func applyMerges(row text.Row, m []cellMerge) text.Row {
 	return out
 }
 
-func (b *storyBuilder) closeTable() {
-	top := b.tables[len(b.tables)-1]
-	b.tables = b.tables[:len(b.tables)-1]
-	if len(top.cell.Blocks) > 0 {
-		top.row = append(top.row, top.cell)
-	}
-	if len(top.row) > 0 {
-		top.t.Rows = append(top.t.Rows, top.row)
-	}
-	if len(top.t.Rows) == 0 {
-		return
-	}
-	t := top.t
-	block := text.Block{Table: &t}
-	if n := len(b.tables); n > 0 {
-		b.tables[n-1].cell.Blocks = append(b.tables[n-1].cell.Blocks, block)
-		return
-	}
-	b.blocks = append(b.blocks, block)
-}
-
-func (b *storyBuilder) finish() {
+func (b *storyBuilder) finish() []text.Block {
 	if len(b.para) > 0 {
 		b.endParagraph(chParaMark, ^uint32(0))
 	}
-	for len(b.tables) > 0 {
-		b.closeTable()
-	}
+	return b.out.Blocks()
 }
 
 // rubyBase returns the base text of a phonetic-guide field,

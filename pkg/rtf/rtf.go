@@ -279,9 +279,6 @@ func (rd *reader) control() error {
 	return nil
 }
 
-// maxTableDepth bounds table nesting (\itap, \nestcell).
-const maxTableDepth = 64
-
 // keepStarred are \* destinations whose text is visible.
 var keepStarred = map[string]bool{}
 
@@ -370,7 +367,7 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 	case "itap":
 		// Word nests tables at most 64 deep; a larger value is hostile
 		// (it would open that many tables).
-		rd.st.itap = min(max(param, 0), maxTableDepth)
+		rd.st.itap = min(max(param, 0), text.MaxTableDepth)
 	case "par":
 		rd.b().endParagraph(rd.depth())
 	case "sect", "page", "column":
