@@ -140,6 +140,13 @@ func (w *walker) document() ([]text.Block, error) {
 // blockContent reads block-level children until the end of the current
 // element.
 func (w *walker) blockContent(out *[]text.Block) error {
+	return w.children(func(t xml.StartElement) error { return w.block(t, out) })
+}
+
+// children calls handle for each child element of the current element
+// until the element ends; handle reads its element to the end. Nesting is
+// counted, so a hostile depth is an error, not a stack overflow.
+func (w *walker) children(handle func(xml.StartElement) error) error {
 	if err := w.enter(); err != nil {
 		return err
 	}
@@ -153,7 +160,7 @@ func (w *walker) blockContent(out *[]text.Block) error {
 		case xml.EndElement:
 			return nil
 		case xml.StartElement:
-			if err := w.block(t, out); err != nil {
+			if err := handle(t); err != nil {
 				return err
 			}
 		}
@@ -205,27 +212,13 @@ func (w *walker) block(t xml.StartElement, out *[]text.Block) error {
 // same text box) are skipped so text is never doubled.
 func (w *walker) alternate(follow func(xml.StartElement) error) error {
 	taken := false
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return err
+	return w.children(func(t xml.StartElement) error {
+		if taken {
+			return w.skip()
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if taken {
-				if err := w.skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			taken = true
-			if err := follow(t); err != nil {
-				return err
-			}
-		}
-	}
+		taken = true
+		return follow(t)
+	})
 }
 
 // paragraph reads a w:p. keep is false when its mark is a tracked deletion:
@@ -271,41 +264,16 @@ func (w *walker) add(s string) {
 // inline reads the content of a paragraph (or of any element inside one)
 // until the end of the current element.
 func (w *walker) inline(props *paraProps) error {
-	if err := w.enter(); err != nil {
-		return err
-	}
-	defer func() { w.depth-- }()
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return err
-		}
-		var t xml.StartElement
-		switch tt := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			t = tt
-		default:
-			continue
-		}
-		if t.Name.Space == nsMC && t.Name.Local == "AlternateContent" {
-			if err := w.alternate(func(xml.StartElement) error { return w.inline(props) }); err != nil {
-				return err
-			}
-			continue
-		}
-		if !isW(t.Name) {
+	return w.children(func(t xml.StartElement) error {
+		switch {
+		case t.Name.Space == nsMC && t.Name.Local == "AlternateContent":
+			return w.alternate(func(xml.StartElement) error { return w.inline(props) })
+		case !isW(t.Name):
 			// DrawingML, VML, wps: only a w:txbxContent inside matters.
-			if err := w.inline(props); err != nil {
-				return err
-			}
-			continue
+			return w.inline(props)
 		}
-		if err := w.inlineW(t, props); err != nil {
-			return err
-		}
-	}
+		return w.inlineW(t, props)
+	})
 }
 
 func (w *walker) inlineW(t xml.StartElement, props *paraProps) error {
@@ -464,87 +432,49 @@ func (w *walker) table() (*text.Table, error) {
 
 // tableContent collects rows, also those wrapped in w:sdt or w:customXml.
 func (w *walker) tableContent(tbl *text.Table) error {
-	if err := w.enter(); err != nil {
-		return err
-	}
-	defer func() { w.depth-- }()
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			switch {
-			case isW(t.Name) && t.Name.Local == "tr":
-				row, deleted, err := w.row()
-				if err != nil {
-					return err
-				}
-				if len(row) > 0 && !deleted {
-					tbl.Rows = append(tbl.Rows, row)
-				}
-			case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml" ||
-				t.Name.Local == "ins" || t.Name.Local == "moveTo"):
-				if err := w.tableContent(tbl); err != nil {
-					return err
-				}
-			default:
-				if err := w.skip(); err != nil {
-					return err
-				}
+	return w.children(func(t xml.StartElement) error {
+		switch {
+		case isW(t.Name) && t.Name.Local == "tr":
+			row, deleted, err := w.row()
+			if err != nil {
+				return err
 			}
+			if len(row) > 0 && !deleted {
+				tbl.Rows = append(tbl.Rows, row)
+			}
+			return nil
+		case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml" ||
+			t.Name.Local == "ins" || t.Name.Local == "moveTo"):
+			return w.tableContent(tbl)
 		}
-	}
+		return w.skip()
+	})
 }
 
 // row reads a w:tr; deleted reports a tracked row deletion.
 func (w *walker) row() (text.Row, bool, error) {
 	var row text.Row
 	deleted := false
-	var walk func() error
-	walk = func() error {
-		if err := w.enter(); err != nil {
-			return err
-		}
-		defer func() { w.depth-- }()
-		for {
-			tok, err := w.token()
-			if err != nil {
+	var cells func(t xml.StartElement) error
+	cells = func(t xml.StartElement) error {
+		switch {
+		case isW(t.Name) && t.Name.Local == "tc":
+			var cell text.Cell
+			if err := w.blockContent(&cell.Blocks); err != nil {
 				return err
 			}
-			switch t := tok.(type) {
-			case xml.EndElement:
-				return nil
-			case xml.StartElement:
-				switch {
-				case isW(t.Name) && t.Name.Local == "tc":
-					var cell text.Cell
-					if err := w.blockContent(&cell.Blocks); err != nil {
-						return err
-					}
-					row = append(row, cell)
-				case isW(t.Name) && t.Name.Local == "trPr":
-					d, err := w.containsDel()
-					if err != nil {
-						return err
-					}
-					deleted = deleted || d
-				case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml"):
-					if err := walk(); err != nil {
-						return err
-					}
-				default:
-					if err := w.skip(); err != nil {
-						return err
-					}
-				}
-			}
+			row = append(row, cell)
+			return nil
+		case isW(t.Name) && t.Name.Local == "trPr":
+			d, err := w.containsDel()
+			deleted = deleted || d
+			return err
+		case isW(t.Name) && (t.Name.Local == "sdt" || t.Name.Local == "sdtContent" || t.Name.Local == "customXml"):
+			return w.children(cells)
 		}
+		return w.skip()
 	}
-	err := walk()
+	err := w.children(cells)
 	return row, deleted, err
 }
 
@@ -575,46 +505,30 @@ func (w *walker) containsDel() (bool, error) {
 // sectPr notes the header and footer references of a section; Word 2003
 // XML has the headers themselves inside.
 func (w *walker) sectPr() error {
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return err
+	return w.children(func(t xml.StartElement) error {
+		if !isW(t.Name) {
+			return w.skip()
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch t.Name.Local {
+		case "headerReference", "footerReference":
+			for _, a := range t.Attr {
+				if a.Name.Local == "id" {
+					w.hdrRefs = append(w.hdrRefs, headerRef{id: a.Value, footer: t.Name.Local == "footerReference"})
+				}
+			}
+			return w.skip()
+		case "hdr", "ftr":
+			kind := text.Header
+			if t.Name.Local == "ftr" {
+				kind = text.Footer
+			}
+			var blocks []text.Block
+			if err := w.blockContent(&blocks); err != nil {
+				return err
+			}
+			w.inlineHF = append(w.inlineHF, text.Story{Kind: kind, Blocks: blocks})
 			return nil
-		case xml.StartElement:
-			if !isW(t.Name) {
-				if err := w.skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			switch t.Name.Local {
-			case "headerReference", "footerReference":
-				for _, a := range t.Attr {
-					if a.Name.Local == "id" {
-						w.hdrRefs = append(w.hdrRefs, headerRef{id: a.Value, footer: t.Name.Local == "footerReference"})
-					}
-				}
-				if err := w.skip(); err != nil {
-					return err
-				}
-			case "hdr", "ftr":
-				kind := text.Header
-				if t.Name.Local == "ftr" {
-					kind = text.Footer
-				}
-				var blocks []text.Block
-				if err := w.blockContent(&blocks); err != nil {
-					return err
-				}
-				w.inlineHF = append(w.inlineHF, text.Story{Kind: kind, Blocks: blocks})
-			default:
-				if err := w.skip(); err != nil {
-					return err
-				}
-			}
 		}
-	}
+		return w.skip()
+	})
 }
