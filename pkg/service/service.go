@@ -34,6 +34,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/policytext/policytext/pkg/config"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/store"
 )
@@ -213,4 +214,41 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// Stage is a started stage service: its logger, a context that ends on
+// SIGINT/SIGTERM, its connections and its metrics (already served with
+// /healthz on the ops address).
+type Stage struct {
+	Ctx     context.Context
+	Log     *slog.Logger
+	Deps    *Deps
+	Metrics *Metrics
+	stop    context.CancelFunc
+}
+
+// Close drains the connections and releases the signal handler.
+func (s *Stage) Close() {
+	s.Deps.Close()
+	s.stop()
+}
+
+// StartStage parses args into fs (which has c's flags registered), then
+// connects and serves the ops endpoints. It exits the process on a usage
+// error or when the dependencies never come up.
+func StartStage(c *Common, fs *flag.FlagSet, args []string, name string) *Stage {
+	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := c.Logger(name)
+	ctx, stop := SignalContext()
+	deps, err := c.Connect(ctx, name, log)
+	if err != nil {
+		log.Error("not started", "err", err)
+		os.Exit(1)
+	}
+	m := NewMetrics()
+	ServeOps(ctx, c.HTTPAddr, m, NATSHealthy(deps.NC), log)
+	return &Stage{Ctx: ctx, Log: log, Deps: deps, Metrics: m, stop: stop}
 }

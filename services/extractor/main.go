@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/policytext/policytext/pkg/config"
 	"github.com/policytext/policytext/pkg/pipeline"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/service"
@@ -22,21 +21,9 @@ func main() {
 	workers := fs.Int("workers", 4, "jobs processed at once")
 	hosts := fs.String("allowed-hosts", "youth.cq.cqyl.org.cn", "comma-separated hosts attachments may be downloaded from")
 	maxDownload := fs.Int64("max-download", 64<<20, "largest attachment in bytes")
-	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log := c.Logger("extractor")
-	ctx, stop := service.SignalContext()
-	defer stop()
-	deps, err := c.Connect(ctx, "extractor", log)
-	if err != nil {
-		log.Error("not started", "err", err)
-		os.Exit(1)
-	}
-	defer deps.Close()
-	m := service.NewMetrics()
-	service.ServeOps(ctx, c.HTTPAddr, m, service.NATSHealthy(deps.NC), log)
+	st := service.StartStage(&c, fs, os.Args[1:], "extractor")
+	defer st.Close()
+	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
 	ex := &pipeline.Extractor{Store: deps.Store, JS: deps.JS, Log: log, AllowedHosts: service.SplitList(*hosts),
 		MaxDownload: *maxDownload, Observe: m.ObserveJob}
 	go func() {

@@ -5,11 +5,9 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
-	"github.com/policytext/policytext/pkg/config"
 	"github.com/policytext/policytext/pkg/pipeline"
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/service"
@@ -26,21 +24,9 @@ func main() {
 	interval := fs.Duration("interval", time.Hour, "time between crawls")
 	pageSize := fs.Int("page-size", 50, "policies per list request")
 	rps := fs.Float64("rps", 2, "portal requests per second")
-	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log := c.Logger("fetcher")
-	ctx, stop := service.SignalContext()
-	defer stop()
-	deps, err := c.Connect(ctx, "fetcher", log)
-	if err != nil {
-		log.Error("not started", "err", err)
-		os.Exit(1)
-	}
-	defer deps.Close()
-	m := service.NewMetrics()
-	service.ServeOps(ctx, c.HTTPAddr, m, service.NATSHealthy(deps.NC), log)
+	st := service.StartStage(&c, fs, os.Args[1:], "fetcher")
+	defer st.Close()
+	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
 	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: *apiURL, Token: *token, RPS: *rps}, log)
 	f := &pipeline.Fetcher{API: api, Store: deps.Store, JS: deps.JS, Log: log, PageSize: *pageSize}
 	go f.ServeRequests(ctx)
