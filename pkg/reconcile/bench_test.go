@@ -13,7 +13,10 @@ import (
 // (paragraphs made unique by a running number) and a web copy with web
 // noise (half-width punctuation, NBSP indents), 20 scattered one-character
 // edits and one missing block of about 2,000 characters.
-func benchPair(tb testing.TB) (att, web string, edits int) {
+func benchPair(tb testing.TB) (att, web string, edits int) { return benchPairOf(tb, 100_000) }
+
+// benchPairOf builds a pair of about size characters (see benchPair).
+func benchPairOf(tb testing.TB, size int) (att, web string, edits int) {
 	tb.Helper()
 	var paras []string
 	files, _ := filepath.Glob("testdata/recon/*.attachment.txt")
@@ -27,7 +30,7 @@ func benchPair(tb testing.TB) (att, web string, edits int) {
 				paras = append(paras, fmt.Sprintf("%s(%d)", p, len(paras)))
 			}
 		}
-		if n := len([]rune(strings.Join(paras, "\n"))); n >= 100_000 {
+		if n := len([]rune(strings.Join(paras, "\n"))); n >= size {
 			break
 		}
 	}
@@ -70,6 +73,21 @@ func BenchmarkCompare100k(b *testing.B) {
 	b.SetBytes(int64(len(att) + len(web)))
 	for b.Loop() {
 		Compare(att, web, Options{})
+	}
+}
+
+// BenchmarkCompareSizes shows that time and memory grow linearly with the
+// size of the pair (same edits, same missing block).
+//
+//	go test -run '^$' -bench CompareSizes -benchmem ./pkg/reconcile
+func BenchmarkCompareSizes(b *testing.B) {
+	for _, size := range []int{25_000, 50_000, 100_000, 200_000} {
+		att, web, _ := benchPairOf(b, size)
+		b.Run(fmt.Sprintf("chars=%d", size), func(b *testing.B) {
+			for b.Loop() {
+				Compare(att, web, Options{})
+			}
+		})
 	}
 }
 
