@@ -33,7 +33,7 @@ type Extractor struct {
 	MaxDownload  int64        // default 64 MiB
 	Limits       extract.Options
 	Progress     time.Duration                        // InProgress interval, default AckWait/3
-	Retry        func(delivered uint64) time.Duration // redelivery delay after a transient failure; default doubling from 2 s to 1 min
+	Retry        func(delivered uint64) time.Duration // redelivery delay after a transient failure; default 5, 10, 20, 40 s
 	Observe      func(ok bool, latency time.Duration, errKind string)
 }
 

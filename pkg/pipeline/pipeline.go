@@ -53,9 +53,16 @@ func putJSON(ctx context.Context, st Store, key string, v any) error {
 }
 
 // defaultBackoff is the redelivery delay of a transient failure.
-func defaultBackoff(delivered uint64) time.Duration {
-	d := time.Second << min(delivered, 6)
-	return min(d, time.Minute)
+// The default delays (5, 10, 20, 40 s before the fifth and last delivery)
+// add up to 75 s, so an outage of the store or the portal of up to a minute
+// delays jobs without sending them to the dead-letter stream.
+var defaultBackoff = Backoff(5 * time.Second)
+
+// Backoff returns redelivery delays that double from base (capped at 2 min).
+func Backoff(base time.Duration) func(delivered uint64) time.Duration {
+	return func(delivered uint64) time.Duration {
+		return min(base<<min(max(delivered, 1)-1, 10), 2*time.Minute)
+	}
 }
 
 func since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

@@ -21,11 +21,12 @@ func main() {
 	workers := fs.Int("workers", 4, "jobs processed at once")
 	hosts := fs.String("allowed-hosts", "youth.cq.cqyl.org.cn", "comma-separated hosts attachments may be downloaded from")
 	maxDownload := fs.Int64("max-download", 64<<20, "largest attachment in bytes")
+	retryBase := fs.Duration("retry-base", 5*time.Second, "first delay before a failed job is tried again (doubling each time)")
 	st := service.StartStage(&c, fs, os.Args[1:], "extractor")
 	defer st.Close()
 	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
 	ex := &pipeline.Extractor{Store: deps.Store, JS: deps.JS, Log: log, AllowedHosts: service.SplitList(*hosts),
-		MaxDownload: *maxDownload, Observe: m.ObserveJob}
+		MaxDownload: *maxDownload, Observe: m.ObserveJob, Retry: pipeline.Backoff(*retryBase)}
 	go func() {
 		// jobs that exhausted their deliveries go to the dead-letter stream
 		reason := fmt.Sprintf("exceeded %d deliveries (see the extractor logs)", queue.JobMaxDeliver)
