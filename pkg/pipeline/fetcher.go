@@ -53,15 +53,10 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 			st.Invalid++
 			return nil
 		}
-		changed, err := f.storePolicy(ctx, p)
-		if err != nil {
-			return err
+		n, changed, err := f.storePolicy(ctx, p)
+		if changed {
+			st.New++
 		}
-		if !changed {
-			return nil
-		}
-		st.New++
-		n, err := f.queue(ctx, p, "")
 		st.Queued += n
 		return err
 	})
@@ -69,35 +64,41 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 }
 
 // storePolicy stores the record and its page when they are new or differ
-// from the stored ones; it reports whether the policy's attachments are new
-// or changed (which is what makes jobs).
-func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy) (bool, error) {
+// from the stored ones, and queues the attachments when they are new or
+// changed. The order makes a crash at any point harmless: the page, then the
+// jobs, then policy.json, whose presence means "done" to the next crawl (a
+// crash before it re-queues the same jobs, which the queue deduplicates).
+func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy) (queued int, changed bool, err error) {
 	key, _ := store.PolicyKey(p.ID)
 	old, err := f.Store.Get(ctx, key, 64<<20)
-	changed := true
+	changed = true
 	switch {
 	case err == nil:
 		var prev policyapi.Policy
 		if json.Unmarshal(old, &prev) == nil && sameFiles(prev.Files, p.Files) {
 			changed = false
 			if bytes.Equal(old, p.Raw) {
-				return false, nil // nothing to write either
+				return 0, false, nil // nothing to write either
 			}
 		}
 	case !errors.Is(err, store.ErrNotFound):
-		return false, err
+		return 0, false, err
 	}
 	htmlKey, _ := store.PolicyHTMLKey(p.ID)
 	page := "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + html.EscapeString(p.PolicyTitle) +
 		"</title></head><body>\n" + p.PolicyText + "\n</body></html>\n"
 	if err := f.Store.Put(ctx, htmlKey, store.HTML, []byte(page), nil); err != nil {
-		return false, err
+		return 0, changed, err
 	}
-	// policy.json last: its presence means the policy is fully stored
+	if changed {
+		if queued, err = f.queue(ctx, p, ""); err != nil {
+			return queued, changed, err
+		}
+	}
 	if err := f.Store.Put(ctx, key, store.JSON, p.Raw, nil); err != nil {
-		return false, err
+		return queued, changed, err
 	}
-	return changed, nil
+	return queued, changed, nil
 }
 
 // sameFiles compares attachments by what identifies their content; the
