@@ -169,16 +169,20 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	}()
 
 	if !cfg.Once {
-		for {
+		for failures := 0; ; {
+			wait := cfg.Interval
 			if st, err := f.Crawl(runCtx); err != nil && runCtx.Err() == nil {
-				log.Error("crawl failed", "err", err)
+				failures++
+				wait = min(cfg.Interval, time.Duration(failures)*15*time.Second)
+				log.Error("crawl failed; retrying", "err", err, "in", wait)
 			} else if err == nil {
+				failures = 0
 				log.Info("crawled", "policies", st.Policies, "new", st.New, "queued", st.Queued)
 			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(cfg.Interval):
+			case <-time.After(wait):
 			}
 		}
 	}

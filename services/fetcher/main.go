@@ -38,11 +38,17 @@ func main() {
 		<-ctx.Done()
 		return
 	}
-	for {
+	for failures := 0; ; {
+		wait := *interval
 		st, err := f.Crawl(ctx)
 		if err != nil && ctx.Err() == nil {
-			log.Error("crawl failed", "err", err)
+			// NATS, S3 or the portal is away: try again soon, not in an
+			// interval (a crawl is cheap when nothing changed)
+			failures++
+			wait = min(*interval, time.Duration(failures)*15*time.Second)
+			log.Error("crawl failed; retrying", "err", err, "in", wait)
 		} else if err == nil {
+			failures = 0
 			m.Crawled.WithLabelValues("policies").Add(float64(st.Policies))
 			m.Crawled.WithLabelValues("new").Add(float64(st.New))
 			m.Crawled.WithLabelValues("queued").Add(float64(st.Queued))
@@ -52,7 +58,7 @@ func main() {
 		case <-ctx.Done():
 			log.Info("stopped")
 			return
-		case <-time.After(*interval):
+		case <-time.After(wait):
 		}
 	}
 }
