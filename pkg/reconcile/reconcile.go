@@ -88,7 +88,7 @@ type Stats struct {
 	AttachmentParagraphs int `json:"attachment_paragraphs"`
 	WebParagraphs        int `json:"web_paragraphs"`
 	EqualParagraphs      int `json:"equal_paragraphs"`
-	IgnoredLines         int `json:"ignored_lines"` // page numbers and other page furniture
+	IgnoredLines         int `json:"ignored_lines"` // page numbers printed as text, on either side
 	ElapsedMicros        int `json:"elapsed_us"`
 }
 
@@ -154,8 +154,9 @@ func prepare(s string, dropFurniture bool) *side {
 // "第3页 共10页") that a Word file may carry in its body.
 func isFurniture(r []rune) bool {
 	s := string(r)
-	t := strings.Trim(s, "-")
-	if t != "" && t != s && strings.Trim(t, "0123456789") == "" {
+	// a page number between dashes on both sides
+	if t := strings.Trim(s, "-"); t != "" && strings.HasPrefix(s, "-") && strings.HasSuffix(s, "-") &&
+		strings.Trim(t, "0123456789") == "" {
 		return true
 	}
 	if strings.HasPrefix(s, "第") && strings.Contains(s, "页") && len(r) <= 12 {
@@ -171,10 +172,10 @@ func Compare(attachment, web string, opt Options) (rep Report) {
 	opt = opt.withDefaults()
 	start := time.Now()
 	a := prepare(attachment, true)
-	w := prepare(web, false)
+	w := prepare(web, true) // symmetric: a text compared with itself always matches
 	rep = Report{Normalization: Profile, Differences: []Difference{}}
 	rep.Stats = Stats{AttachmentRunes: len(a.text), WebRunes: len(w.text), AttachmentNormalized: len(a.all.runes),
-		WebNormalized: len(w.all.runes), AttachmentParagraphs: len(a.lines), WebParagraphs: len(w.lines), IgnoredLines: a.ign}
+		WebNormalized: len(w.all.runes), AttachmentParagraphs: len(a.lines), WebParagraphs: len(w.lines), IgnoredLines: a.ign + w.ign}
 	defer func() { rep.Stats.ElapsedMicros = int(time.Since(start).Microseconds()) }()
 	if len(a.all.runes) == 0 || len(w.all.runes) == 0 {
 		rep.Verdict = NoText
