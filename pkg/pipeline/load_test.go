@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/policytext/policytext/pkg/devstack"
+	"github.com/policytext/policytext/pkg/policyapi"
+	"github.com/policytext/policytext/pkg/sample"
+	"github.com/policytext/policytext/pkg/store"
+)
+
+// TestLoad pushes LOAD_ATTACHMENTS (default 10,000) attachments through
+// the pipeline twice: in one process (the all-in-one's arrangement: the
+// stages as goroutines) and as separate processes with 1, 2 and 4
+// extractor processes. It prints attachments/s, p50/p99 job time and peak
+// RSS per process. Not part of CI (it takes minutes):
+//
+//	LOAD=1 go test -run TestLoad -v -timeout 60m ./pkg/pipeline
+func TestLoad(t *testing.T) {
+	if os.Getenv("LOAD") == "" {
+		t.Skip("SKIPPED: set LOAD=1 to run the load test (minutes; not part of CI)")
+	}
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("LOAD_ATTACHMENTS")); err == nil {
+		n = v
+	}
+	bins := t.TempDir()
+	build := exec.Command("go", "build", "-o", bins+"/", "./services/fetcher", "./services/extractor", "./services/reconciler")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cat, _ := chaosCatalogue(t, n, 0)
+	var rows []string
+	rows = append(rows, loadInProcess(t, cat, n))
+	for _, procs := range []int{1, 2, 4} {
+		rows = append(rows, loadProcesses(t, bins, cat, n, procs))
+	}
+	t.Logf("\n| arrangement | attachments | seconds | attachments/s | job p50 ms | job p99 ms | peak RSS MB |\n|---|---|---|---|---|---|---|\n%s",
+		strings.Join(rows, "\n"))
+}
+
+func loadInProcess(t *testing.T, cat []byte, n int) string {
+	s := newStack(t, fmt.Sprintf("load-inproc-%d", time.Now().UnixNano()))
+	portal, _ := policyapi.NewSampleServer(cat, sample.Files(), s.url)
+	s.portal.Limit(0)
+	srv := startHTTP(t, portal)
+	portal.SetBase(srv)
+	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: srv, Token: "t", RPS: 1000}, s.log)
+	var done atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{strings.TrimPrefix(srv, "http://")},
+		Observe: func(bool, time.Duration, string) { done.Add(1) }}
+	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
+	go ex.Run(ctx, 4)
+	go rc.Run(ctx, 2)
+	start := time.Now()
+	f := &Fetcher{API: api, Store: s.st, JS: s.js, Log: s.log, PageSize: 100}
+	if _, err := f.Crawl(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for done.Load() < int64(n) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	el := time.Since(start)
+	p50, p99 := jobTimes(t, s.st)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return fmt.Sprintf("| one process (4 extractor workers, 2 reconciler workers; NATS and S3 in the same process) | %d | %.1f | %.0f | %.1f | %.1f | %d (whole test process) |",
+		n, el.Seconds(), float64(n)/el.Seconds(), p50, p99, ru.Maxrss/1024)
+}
+
+func loadProcesses(t *testing.T, bins string, cat []byte, n, extractors int) string {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	nt, err := devstack.StartNATS(devstack.NATSConfig{Dir: t.TempDir(), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nt.Stop()
+	bucket := fmt.Sprintf("load-p%d-%d", extractors, time.Now().UnixNano())
+	s := newStackOn(t, nt.URL, bucket)
+	portal, _ := policyapi.NewSampleServer(cat, sample.Files(), "")
+	srv := startHTTP(t, portal)
+	portal.SetBase(srv)
+	env := append(os.Environ(), "NATS_URL="+nt.URL, "S3_ENDPOINT="+testS3.Endpoint, "S3_ACCESS_KEY="+testS3.AccessKey,
+		"S3_SECRET_KEY="+testS3.SecretKey, "S3_BUCKET="+bucket, "HTTP_ADDR=127.0.0.1:0", "LOG_LEVEL=error")
+	var cmds []*exec.Cmd
+	run := func(name string, args ...string) {
+		c := exec.Command(filepath.Join(bins, name), args...)
+		c.Env = env
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	for range extractors {
+		run("extractor", "--workers", "4", "--allowed-hosts", strings.TrimPrefix(srv, "http://"))
+	}
+	run("reconciler", "--workers", "2")
+	start := time.Now()
+	run("fetcher", "--api-url", srv, "--policy-api-token", "t", "--rps", "1000", "--page-size", "100")
+	for {
+		keys, _ := s.st.List(context.Background(), store.Prefix, true)
+		texts := 0
+		for _, k := range keys {
+			if strings.HasSuffix(k, ".txt") {
+				texts++
+			}
+		}
+		if texts >= n {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	el := time.Since(start)
+	var rss []string
+	for _, c := range cmds {
+		rss = append(rss, fmt.Sprintf("%s %d", filepath.Base(c.Path), peakRSSMB(c.Process.Pid)))
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+	}
+	p50, p99 := jobTimes(t, s.st)
+	return fmt.Sprintf("| %d extractor process(es) × 4 workers, reconciler, fetcher | %d | %.1f | %.0f | %.1f | %.1f | %s |",
+		extractors, n, el.Seconds(), float64(n)/el.Seconds(), p50, p99, strings.Join(rss, ", "))
+}
+
+func startHTTP(t *testing.T, h *policyapi.SampleServer) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httpServer{l: l}
+	go srv.serve(h)
+	t.Cleanup(func() { l.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// peakRSSMB reads VmHWM of a live process.
+func peakRSSMB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+// jobTimes reads the elapsedMs of every record: the time of one job
+// (download, extract, store).
+func jobTimes(t *testing.T, st *store.Store) (p50, p99 float64) {
+	ctx := context.Background()
+	keys, _ := st.List(ctx, store.Prefix, true)
+	var ms []float64
+	for _, k := range keys {
+		if strings.Contains(k, "/files/") && strings.HasSuffix(k, ".json") {
+			b, err := st.Get(ctx, k, 1<<20)
+			if err != nil {
+				continue
+			}
+			var r Record
+			json.Unmarshal(b, &r)
+			ms = append(ms, r.ElapsedMS)
+		}
+	}
+	if len(ms) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ms)
+	return ms[len(ms)/2], ms[len(ms)*99/100]
+}
