@@ -81,12 +81,20 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		rand.Read(b)
 		cfg.SecretKey = hex.EncodeToString(b)
 	}
-	sidecar, err := meta.NewSideCar(metaDir)
-	if err != nil {
-		return nil, fmt.Errorf("devstack: s3 metadata: %w", err)
+	// Object metadata in extended attributes where the filesystem has them
+	// (one syscall per attribute); otherwise in sidecar files, which cost a
+	// temporary file and a rename per attribute and dominate a PUT.
+	var store meta.MetadataStorer = meta.XattrMeta{}
+	sidecarDir := ""
+	if err := (meta.XattrMeta{}).Test(objects); err != nil {
+		sc, err := meta.NewSideCar(metaDir)
+		if err != nil {
+			return nil, fmt.Errorf("devstack: s3 metadata: %w", err)
+		}
+		store, sidecarDir = sc, metaDir
 	}
-	be, err := posix.New(objects, sidecar, posix.PosixOpts{
-		SideCarDir:          metaDir,
+	be, err := posix.New(objects, store, posix.PosixOpts{
+		SideCarDir:          sidecarDir,
 		Concurrency:         5000,
 		CopyObjectThreshold: 5 << 30,
 		IOBufferSize:        1 << 20,

@@ -9,6 +9,7 @@ import (
 	"html"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,14 +38,29 @@ type CrawlStats struct {
 	Invalid     int `json:"invalid"` // records refused (bad ids)
 }
 
-// Crawl pages through the portal once.
+// Crawl pages through the portal once. Policies are stored and queued by
+// a few goroutines at a time (each costs a few round trips to S3 and NATS);
+// the first error stops the crawl.
 func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 	var st CrawlStats
 	size := f.PageSize
 	if size <= 0 {
 		size = 50
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	sem := make(chan struct{}, 8)
 	err := f.API.Crawl(ctx, size, func(p policyapi.Policy) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr != nil {
+			return firstErr
+		}
 		st.Policies++
 		st.Attachments += len(p.Files)
 		if err := p.Validate(); err != nil {
@@ -53,13 +69,29 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 			st.Invalid++
 			return nil
 		}
-		n, changed, err := f.storePolicy(ctx, p)
-		if changed {
-			st.New++
-		}
-		st.Queued += n
-		return err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			n, changed, err := f.storePolicy(ctx, p)
+			mu.Lock()
+			defer mu.Unlock()
+			if changed {
+				st.New++
+			}
+			st.Queued += n
+			if err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+		}()
+		return nil
 	})
+	wg.Wait()
+	if firstErr != nil {
+		return st, firstErr
+	}
 	return st, err
 }
 
