@@ -69,10 +69,14 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 			st.Invalid++
 			return nil
 		}
+		// take a slot before starting: at most 8 policies are held in
+		// memory at once, however long the catalogue
+		mu.Unlock()
+		sem <- struct{}{}
+		mu.Lock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			n, changed, err := f.storePolicy(ctx, p)
 			mu.Lock()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/policytext/policytext/pkg/devstack"
 	"github.com/policytext/policytext/pkg/policyapi"
+	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/sample"
 	"github.com/policytext/policytext/pkg/store"
 )
@@ -116,17 +117,12 @@ func loadProcesses(t *testing.T, bins string, cat []byte, n, extractors int) str
 	start := time.Now()
 	run("fetcher", "--api-url", srv, "--policy-api-token", "t", "--rps", "1000", "--page-size", "100")
 	for {
-		keys, _ := s.st.List(context.Background(), store.Prefix, true)
-		texts := 0
-		for _, k := range keys {
-			if strings.HasSuffix(k, ".txt") {
-				texts++
-			}
-		}
-		if texts >= n {
+		// the extracted events count the finished attachments cheaply
+		st, err := queue.ReadStatus(context.Background(), s.js)
+		if err == nil && st.Done >= uint64(n) {
 			break
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	el := time.Since(start)
 	var rss []string
