@@ -48,6 +48,7 @@ type Config struct {
 	Once         bool          // crawl once, wait, print the summary, return
 	Bucket       string        // default policytext
 	Progress     bool          // draw a progress bar on stderr while --once works
+	SampleCopies int           // serve the sample repeated to this many policies (load tests); 0: as is
 	// Ready, when set, is called with the listening addresses once up.
 	Ready func(Addresses)
 }
@@ -104,7 +105,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	apiURL, hosts := cfg.APIURL, append([]string{"youth.cq.cqyl.org.cn"}, cfg.AllowedHosts...)
 	var portalAddr string
 	if apiURL == "" {
-		p, err := devstack.StartPortalFS("", sample.DemoFiles())
+		cat := sample.Catalogue()
+		if cfg.SampleCopies > 0 {
+			cat = sample.CatalogueCopies(cfg.SampleCopies)
+		}
+		p, err := devstack.StartPortalWith("", cat, sample.DemoFiles())
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,12 @@ func StartPortal(addr string) (*Portal, error) { return StartPortalFS(addr, samp
 // StartPortalFS serves the sample catalogue with the attachments of files
 // (sample.DemoFiles for the demo).
 func StartPortalFS(addr string, files fs.FS) (*Portal, error) {
+	return StartPortalWith(addr, sample.Catalogue(), files)
+}
+
+// StartPortalWith serves any catalogue (an API envelope holding every
+// record) with the attachments of files.
+func StartPortalWith(addr string, catalogue []byte, files fs.FS) (*Portal, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -35,7 +41,7 @@ func StartPortalFS(addr string, files fs.FS) (*Portal, error) {
 		return nil, fmt.Errorf("devstack: portal: %w", err)
 	}
 	url := "http://" + l.Addr().String()
-	s, err := policyapi.NewSampleServer(sample.Catalogue(), files, url)
+	s, err := policyapi.NewSampleServer(catalogue, files, url)
 	if err != nil {
 		l.Close()
 		return nil, err

@@ -12,6 +12,8 @@ package sample
 
 import (
 	"embed"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"strings"
 )
@@ -76,4 +78,37 @@ func (o overlay) Open(name string) (fs.File, error) {
 		return recon.Open(p)
 	}
 	return o.base.Open(name)
+}
+
+// CatalogueCopies returns the catalogue with its records repeated until
+// there are n (ids and file ids get a three-digit suffix per round; the
+// attachments are the same files), for load tests and demos at scale.
+func CatalogueCopies(n int) []byte {
+	var env struct {
+		Data struct {
+			Result []map[string]any `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(catalogue, &env); err != nil || n <= 0 {
+		return catalogue
+	}
+	base := env.Data.Result
+	out := make([]map[string]any, 0, n)
+	for c := range n {
+		b, _ := json.Marshal(base[c%len(base)])
+		var rec map[string]any
+		json.Unmarshal(b, &rec)
+		if round := c / len(base); round > 0 {
+			suffix := fmt.Sprintf("%03d", round)
+			rec["id"] = rec["id"].(string) + suffix
+			for _, f := range rec["files"].([]any) {
+				fm := f.(map[string]any)
+				fm["fileId"] = fm["fileId"].(string) + suffix
+			}
+		}
+		out = append(out, rec)
+	}
+	b, _ := json.Marshal(map[string]any{"success": true, "code": "0", "msg": "success",
+		"data": map[string]any{"pageNo": 1, "pageSize": n, "result": out, "totalNum": fmt.Sprint(n), "hasNext": false}})
+	return b
 }

@@ -52,3 +52,33 @@ func TestDemoFilesOverlayTheReconCases(t *testing.T) {
 		t.Error("missing files stay missing")
 	}
 }
+
+func TestCatalogueCopies(t *testing.T) {
+	var cat struct {
+		Data struct {
+			Result []struct {
+				ID    string `json:"id"`
+				Files []struct {
+					FileID  string `json:"fileId"`
+					FileKey string `json:"fileKey"`
+				} `json:"files"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(CatalogueCopies(500), &cat); err != nil {
+		t.Fatal(err)
+	}
+	ids, files := map[string]bool{}, map[string]bool{}
+	for _, p := range cat.Data.Result {
+		ids[p.ID] = true
+		for _, f := range p.Files {
+			files[f.FileID] = true
+			if _, err := fs.Stat(Files(), f.FileKey); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(cat.Data.Result) != 500 || len(ids) != 500 || len(files) != 500 {
+		t.Errorf("%d records, %d ids, %d file ids", len(cat.Data.Result), len(ids), len(files))
+	}
+}

@@ -31,6 +31,7 @@ func main() {
 	fs.DurationVar(&c.Interval, "interval", time.Hour, "time between crawls")
 	fs.BoolVar(&c.Once, "once", false, "crawl once, wait until done, print a JSON summary, exit")
 	fs.StringVar(&c.Bucket, "s3-bucket", "policytext", "bucket of the results")
+	fs.IntVar(&c.SampleCopies, "sample-copies", 0, "serve the bundled sample repeated to this many policies (load tests)")
 	level := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
 		fmt.Fprintln(os.Stderr, err)
