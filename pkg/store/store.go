@@ -116,6 +116,24 @@ func (s *Store) Stat(ctx context.Context, key string) (map[string]string, error)
 	return meta, nil
 }
 
+// ObjectInfo is a key with its ETag (which changes when the object does).
+type ObjectInfo struct {
+	Key  string
+	ETag string
+}
+
+// ListInfo returns the keys under prefix (recursively) with their ETags.
+func (s *Store) ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	var out []ObjectInfo
+	for o := range s.mc.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("store: list %s: %w", prefix, o.Err)
+		}
+		out = append(out, ObjectInfo{Key: o.Key, ETag: o.ETag})
+	}
+	return out, nil
+}
+
 // List returns the keys under prefix.
 func (s *Store) List(ctx context.Context, prefix string, recursive bool) ([]string, error) {
 	var keys []string

@@ -33,8 +33,7 @@ import (
 // Store is what the pages read.
 type Store interface {
 	Get(ctx context.Context, key string, max int64) ([]byte, error)
-	Stat(ctx context.Context, key string) (map[string]string, error)
-	List(ctx context.Context, prefix string, recursive bool) ([]string, error)
+	ListInfo(ctx context.Context, prefix string) ([]store.ObjectInfo, error)
 }
 
 //go:embed templates/*.html
@@ -46,11 +45,22 @@ type Handler struct {
 	log  *slog.Logger
 	tmpl *template.Template
 	mux  *http.ServeMux
+
+	// rows caches each policy's list row under the ETags of its objects:
+	// one listing of the bucket tells which rows are still current, so the
+	// list costs one LIST plus reads of what changed.
+	mu   sync.Mutex
+	rows map[string]cachedRow
+}
+
+type cachedRow struct {
+	sig string
+	row row
 }
 
 // New returns the handler of the pages.
 func New(st Store, log *slog.Logger) *Handler {
-	h := &Handler{st: st, log: log, mux: http.NewServeMux()}
+	h := &Handler{st: st, log: log, mux: http.NewServeMux(), rows: map[string]cachedRow{}}
 	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"pct": func(f float64) string { return strings.TrimRight(strings.TrimRight(ftoa(100*f), "0"), ".") + "%" },
 	}).ParseFS(templates, "templates/*.html"))
@@ -81,31 +91,46 @@ var verdictOrder = map[string]int{reconcile.Differs: 0, reconcile.Truncated: 1, 
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	keys, err := h.st.List(ctx, store.Prefix, true)
+	objs, err := h.st.ListInfo(ctx, store.Prefix)
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	byPolicy := map[string][]string{}
-	for _, k := range keys {
-		if id := store.PolicyIDOf(k); id != "" {
-			byPolicy[id] = append(byPolicy[id], k)
+	byPolicy := map[string][]store.ObjectInfo{}
+	for _, o := range objs {
+		if id := store.PolicyIDOf(o.Key); id != "" {
+			byPolicy[id] = append(byPolicy[id], o)
 		}
 	}
 	rows := make([]row, 0, len(byPolicy))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for id, ks := range byPolicy {
+	sem := make(chan struct{}, 32)
+	for id, objs := range byPolicy {
+		var sig strings.Builder
+		for _, o := range objs {
+			sig.WriteString(o.Key + "=" + o.ETag + ";")
+		}
+		h.mu.Lock()
+		c, ok := h.rows[id]
+		h.mu.Unlock()
+		if ok && c.sig == sig.String() {
+			rows = append(rows, c.row)
+			continue
+		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			rw, ok := h.row(ctx, id, ks)
-			if ok {
-				mu.Lock()
-				rows = append(rows, rw)
-				mu.Unlock()
+			rw, ok := h.row(ctx, id, objs)
+			if !ok {
+				return
 			}
+			h.mu.Lock()
+			h.rows[id] = cachedRow{sig: sig.String(), row: rw}
+			h.mu.Unlock()
+			mu.Lock()
+			rows = append(rows, rw)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -125,7 +150,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	h.render(w, "list.html", map[string]any{"Rows": shown, "Total": len(rows), "Counts": counts, "Filter": filter})
 }
 
-func (h *Handler) row(ctx context.Context, id string, keys []string) (row, bool) {
+func (h *Handler) row(ctx context.Context, id string, objs []store.ObjectInfo) (row, bool) {
 	pk, _ := store.PolicyKey(id)
 	b, err := h.st.Get(ctx, pk, 64<<20)
 	if err != nil {
@@ -136,21 +161,6 @@ func (h *Handler) row(ctx context.Context, id string, keys []string) (row, bool)
 		return row{}, false
 	}
 	rw := row{ID: id, Title: p.PolicyTitle, Issue: p.IssueNumber, Published: p.PublishTime, Files: len(p.Files), Verdict: "pending"}
-	for _, k := range keys {
-		if strings.HasSuffix(k, ".json") && strings.Contains(k, "/files/") {
-			if rb, err := h.st.Get(ctx, k, 1<<20); err == nil {
-				var rec struct {
-					OK bool `json:"ok"`
-				}
-				json.Unmarshal(rb, &rec)
-				if rec.OK {
-					rw.OK++
-				} else {
-					rw.Failed++
-				}
-			}
-		}
-	}
 	rk, _ := store.ReportKey(id)
 	if rb, err := h.st.Get(ctx, rk, 64<<20); err == nil {
 		var rep storedReport
@@ -160,6 +170,30 @@ func (h *Handler) row(ctx context.Context, id string, keys []string) (row, bool)
 			for _, d := range rep.Report.Differences {
 				if len(d.Tags) > 0 {
 					rw.Numeric++
+				}
+			}
+			// the report names each attachment's fate: no record to read
+			for _, a := range rep.Attachments {
+				if a.OK {
+					rw.OK++
+				} else {
+					rw.Failed++
+				}
+			}
+			return rw, true
+		}
+	}
+	for _, o := range objs {
+		if strings.HasSuffix(o.Key, ".json") && strings.Contains(o.Key, "/files/") {
+			if rb, err := h.st.Get(ctx, o.Key, 1<<20); err == nil {
+				var rec struct {
+					OK bool `json:"ok"`
+				}
+				json.Unmarshal(rb, &rec)
+				if rec.OK {
+					rw.OK++
+				} else {
+					rw.Failed++
 				}
 			}
 		}
