@@ -126,11 +126,11 @@ func TestRedirectsRecordedAndChecked(t *testing.T) {
 
 	// out of the allow-list: refused before connecting, with the hops so far
 	for _, target := range []string{
-		other.URL + "/internal",                            // another loopback port
-		strings.Replace(other.URL, "127.0.0.1", "localhost", 1), // the same by name
+		other.URL + "/internal",                                             // another loopback port
+		strings.Replace(other.URL, "127.0.0.1", "localhost", 1),             // the same by name
 		"http://169.254.169.254/latest/meta-data/iam/security-credentials/", // cloud metadata
-		"http://[fe80::1]/",            // IPv6 link-local
-		"http://[::ffff:127.0.0.1]:1/", // IPv4-mapped loopback, another port
+		"http://[fe80::1]/",                                                 // IPv6 link-local
+		"http://[::ffff:127.0.0.1]:1/",                                      // IPv4-mapped loopback, another port
 		"file:///etc/passwd",
 		"gopher://127.0.0.1/",
 	} {
