@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Why paging ended (CrawlReport.Stop).
 const (
 	StopLastPage     = "last page"     // hasNext was false
 	StopEmptyPage    = "empty page"    // a page without records
-	StopRepeatedPage = "repeated page" // a page that brought no id not seen already in this crawl
+	StopRepeatedPage = "repeated page" // the same ids as the page before
 	StopPastTotal    = "past totalNum" // read past totalNum by the margin (see CrawlWithReport)
 	StopPageCap      = "page cap"      // ClientConfig.MaxPages pages asked
 	StopFound        = "found"         // Find found its id
 )
+
+// MaxPageSize is the largest page asked for.
+const MaxPageSize = 1000
 
 // maxSkipsKept bounds CrawlReport.SkippedRecords (all are counted).
 const maxSkipsKept = 100
@@ -57,44 +61,48 @@ func (c *Client) Crawl(ctx context.Context, pageSize int, fn func(Policy) error)
 //
 // The position in the list is the number of records read so far; each
 // page is asked at that offset (pageNo = offset/pageSize + 1, with a page
-// size that divides the offset), so that a page asked again smaller
-// neither skips nor repeats records. A page over MaxBody is asked again at
+// size that divides the offset), so that a page asked again smaller, or a
+// portal that answers fewer or more records than asked, neither skips nor
+// repeats records. Page sizes are at most MaxPageSize. A page over MaxBody is asked again at
 // half the size, down to a single record; a single record over MaxBody is
 // skipped and reported.
 //
-// Paging ends when hasNext is false, on an empty page, on a page that
-// brings no new id (a portal repeating itself), once the offset passes
+// Paging ends when hasNext is false, on an empty page, on a page with the
+// same ids as the page before (a portal ignoring pageNo), once the offset passes
 // totalNum by max(2 pages, totalNum/10) (a hasNext that never ends; the
 // margin lets the list grow a little during the crawl), or after
 // ClientConfig.MaxPages requests. The last three are logged; they return an
 // error wrapping ErrPaging if the page cap was reached, or if fewer
-// records than totalNum were seen (distinct or skipped): a portal that
-// repeats page 1 for ever has not given its list.
+// records than totalNum were read (a repeated page not counted): a portal
+// that repeats page 1 for ever has not given its list.
 func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Policy) error) (CrawlReport, error) {
 	if pageSize <= 0 {
 		pageSize = c.cfg.PageSize
 	}
+	pageSize = min(pageSize, MaxPageSize)
 	var rep CrawlReport
 	seen := make(map[string]struct{}) // ids of this crawl: bounded by the list's length
 	offset, sizeCap, logged := 0, pageSize, 0
 	pastTotal := func() bool {
 		return rep.TotalNum > 0 && offset >= rep.TotalNum+max(2*pageSize, rep.TotalNum/10)
 	}
-	// stopped ends a crawl the portal said was not over
-	stopped := func(why string, no int) (CrawlReport, error) {
+	// stopped ends a crawl the portal said was not over, after read
+	// records of the list
+	stopped := func(why string, no, read int) (CrawlReport, error) {
 		rep.Stop = why
-		c.log.Warn("portal paging stopped though hasNext is true", "reason", why, "page", no, "offset", offset,
+		c.log.Warn("portal paging stopped though hasNext is true", "reason", why, "page", no, "read", read,
 			"distinct", len(seen), "skipped", rep.Skipped, "totalNum", rep.TotalNum)
-		if got := len(seen) + rep.Skipped; why == StopPageCap || got < rep.TotalNum {
-			return rep, fmt.Errorf("%w: %s at page %d: %d records of totalNum %d", ErrPaging, why, no, got, rep.TotalNum)
+		if why == StopPageCap || read < rep.TotalNum {
+			return rep, fmt.Errorf("%w: %s at page %d: %d records read of totalNum %d", ErrPaging, why, no, read, rep.TotalNum)
 		}
 		return rep, nil
 	}
+	var previous []string // the ids of the page before, for spotting a repeat
 	for asked := 0; ; asked++ {
 		size := divisorAtMost(offset, sizeCap)
 		no := offset/size + 1
 		if asked >= c.cfg.MaxPages {
-			return stopped(StopPageCap, no)
+			return stopped(StopPageCap, no, offset)
 		}
 		p, err := c.Page(ctx, no, size)
 		if errors.Is(err, ErrPageTooLarge) {
@@ -112,7 +120,7 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 			offset++
 			sizeCap = pageSize
 			if pastTotal() {
-				return stopped(StopPastTotal, no)
+				return stopped(StopPastTotal, no, offset)
 			}
 			continue
 		}
@@ -120,6 +128,12 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 			return rep, err
 		}
 		rep.Pages++
+		if p.Records > size {
+			// the portal pages by its own size: follow it, or pageNo
+			// would point past records not read yet
+			c.log.Warn("portal answered more records than asked; following its page size", "asked", size, "got", p.Records)
+			pageSize = min(p.Records, MaxPageSize)
+		}
 		sizeCap = pageSize
 		rep.TotalNum = max(rep.TotalNum, p.TotalNum)
 		for _, s := range p.Skipped {
@@ -130,21 +144,24 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 				c.log.Warn("more portal records skipped than logged; see the crawl report")
 			}
 		}
-		fresh, dups := 0, 0
+		ids := pageIDs(p)
+		if p.Records > 0 && slices.Equal(ids, previous) {
+			// the portal ignores pageNo, or has nothing new to say
+			rep.Duplicates += len(p.Policies)
+			return stopped(StopRepeatedPage, no, offset)
+		}
+		previous = ids
 		for _, pol := range p.Policies {
 			if _, ok := seen[pol.ID]; ok {
-				dups++
+				rep.Duplicates++
 				continue
 			}
 			seen[pol.ID] = struct{}{}
-			fresh++
 			rep.Records++
 			if err := fn(pol); err != nil {
-				rep.Duplicates += dups
 				return rep, err
 			}
 		}
-		rep.Duplicates += dups
 		offset += p.Records
 		switch {
 		case p.Records == 0:
@@ -153,12 +170,26 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 		case !p.HasNext:
 			rep.Stop = StopLastPage
 			return rep, nil
-		case fresh == 0 && dups > 0:
-			return stopped(StopRepeatedPage, no)
 		case pastTotal():
-			return stopped(StopPastTotal, no)
+			return stopped(StopPastTotal, no, offset)
 		}
 	}
+}
+
+// pageIDs lists the ids of a page's records, usable or not, in order.
+func pageIDs(p *Page) []string {
+	ids := make([]string, 0, p.Records)
+	pi, si := 0, 0
+	for i := range p.Records {
+		if si < len(p.Skipped) && p.Skipped[si].Index == i {
+			ids = append(ids, "skipped:"+p.Skipped[si].ID)
+			si++
+		} else if pi < len(p.Policies) {
+			ids = append(ids, p.Policies[pi].ID)
+			pi++
+		}
+	}
+	return ids
 }
 
 // divisorAtMost is the largest page size up to limit whose pages start at

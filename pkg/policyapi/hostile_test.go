@@ -195,6 +195,10 @@ func TestPagingEnds(t *testing.T) {
 		{"endless list", policyapitest.Tricks{AlwaysHasNext: true, EndlessList: true}, 0, 50, 5, policyapi.StopPastTotal, nil},
 		{"endless list, no totalNum", policyapitest.Tricks{AlwaysHasNext: true, EndlessList: true, TotalNum: `""`}, 7, 70, 7, policyapi.StopPageCap, policyapi.ErrPaging},
 		{"page 1 for ever", policyapitest.Tricks{AlwaysHasNext: true, IgnorePageNo: true}, 0, 10, 2, policyapi.StopRepeatedPage, policyapi.ErrPaging},
+		{"pages of 7 whatever is asked", policyapitest.Tricks{FixedPageSize: 7}, 0, 25, 4, policyapi.StopLastPage, nil},
+		{"pages of 15 whatever is asked", policyapitest.Tricks{FixedPageSize: 15}, 0, 25, 2, policyapi.StopLastPage, nil},
+		{"totalNum absurd", policyapitest.Tricks{AlwaysHasNext: true, EndlessList: true, TotalNum: "9223372036854775807"}, 5, 50, 5, policyapi.StopPageCap, policyapi.ErrPaging},
+		{"totalNum negative", policyapitest.Tricks{TotalNum: "-3"}, 0, 25, 3, policyapi.StopLastPage, nil},
 		{"page 1 for ever, totalNum 10", policyapitest.Tricks{AlwaysHasNext: true, IgnorePageNo: true, TotalNum: "10"}, 0, 10, 2, policyapi.StopRepeatedPage, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,8 +211,8 @@ func TestPagingEnds(t *testing.T) {
 			if len(ids) != c.records || rep.Records != c.records || len(p.Requests()) != c.requests || rep.Stop != c.stop {
 				t.Errorf("%d records, %d requests, report %+v", len(ids), len(p.Requests()), rep)
 			}
-			if !slices.Equal(ids[:min(len(ids), 10)], idsOf(recs[:10])) {
-				t.Errorf("first ids %v", ids)
+			if n := min(len(ids), 25); !slices.Equal(ids[:n], idsOf(recs[:n])) {
+				t.Errorf("ids %v", ids)
 			}
 		})
 	}

@@ -128,6 +128,9 @@ type envelope struct {
 	} `json:"data"`
 }
 
+// maxTotalNum is the largest totalNum believed (a trillion policies).
+const maxTotalNum = 1e12
+
 var idPattern = regexp.MustCompile(`^[0-9]{1,30}$`)
 
 // ValidID reports whether s is a portal id (digits only): the only ids
@@ -168,6 +171,9 @@ func decodePage(b []byte, pageNo, pageSize int) (*Page, error) {
 	}
 	d := env.Data
 	p := &Page{PageNo: int(d.PageNo), PageSize: int(d.PageSize), TotalNum: int(d.TotalNum), HasNext: d.HasNext, Records: len(d.Result)}
+	if p.TotalNum < 0 || p.TotalNum > maxTotalNum {
+		p.TotalNum = 0 // not a count: unknown
+	}
 	for i, raw := range d.Result {
 		pol, err := decodePolicy(raw)
 		if err != nil {

@@ -36,6 +36,7 @@ type Tricks struct {
 	LooseNumbers  bool   // pageNo and pageSize written as strings, totalNum as a number
 	RedirectTo    string // answer every list request with 307 to this URL
 	RequireToken  string // answer 401 unless the Token header is this
+	FixedPageSize int    // pages of this size, whatever pageSize was asked
 }
 
 // Request is what the portal was asked.
@@ -100,6 +101,9 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case t.IgnorePageNo:
 		req.PageNo = 1
+	}
+	if t.FixedPageSize > 0 {
+		req.PageSize = t.FixedPageSize
 	}
 	total := len(records)
 	from := min((req.PageNo-1)*req.PageSize, total)
