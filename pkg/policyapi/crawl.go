@@ -63,14 +63,14 @@ func (c *Client) Crawl(ctx context.Context, pageSize int, fn func(Policy) error)
 // page is asked at that offset (pageNo = offset/pageSize + 1, with a page
 // size that divides the offset), so that a page asked again smaller, or a
 // portal that answers fewer or more records than asked, neither skips nor
-// repeats records. Page sizes are at most MaxPageSize. A page over MaxBody is asked again at
-// half the size, down to a single record; a single record over MaxBody is
-// skipped and reported.
+// repeats records. Page sizes are at most MaxPageSize. A page over MaxBody
+// is asked again at half the size, down to a single record; a single
+// record over MaxBody is skipped and reported.
 //
 // Paging ends when hasNext is false, on an empty page, on a page with the
-// same ids as the page before (a portal ignoring pageNo), once the offset passes
-// totalNum by max(2 pages, totalNum/10) (a hasNext that never ends; the
-// margin lets the list grow a little during the crawl), or after
+// same ids as the page before (a portal ignoring pageNo), once the offset
+// passes totalNum by max(2 pages, totalNum/10) (a hasNext that never ends;
+// the margin lets the list grow a little during the crawl), or after
 // ClientConfig.MaxPages requests. The last three are logged; they return an
 // error wrapping ErrPaging if the page cap was reached, or if fewer
 // records than totalNum were read (a repeated page not counted): a portal
@@ -136,6 +136,13 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 		}
 		sizeCap = pageSize
 		rep.TotalNum = max(rep.TotalNum, p.TotalNum)
+		ids := pageIDs(p)
+		if p.Records > 0 && slices.Equal(ids, previous) {
+			// the portal ignores pageNo, or has nothing new to say
+			rep.Duplicates += len(p.Policies)
+			return stopped(StopRepeatedPage, no, offset)
+		}
+		previous = ids
 		for _, s := range p.Skipped {
 			rep.skip(s)
 			if logged++; logged <= maxSkipsLogged {
@@ -144,13 +151,6 @@ func (c *Client) CrawlWithReport(ctx context.Context, pageSize int, fn func(Poli
 				c.log.Warn("more portal records skipped than logged; see the crawl report")
 			}
 		}
-		ids := pageIDs(p)
-		if p.Records > 0 && slices.Equal(ids, previous) {
-			// the portal ignores pageNo, or has nothing new to say
-			rep.Duplicates += len(p.Policies)
-			return stopped(StopRepeatedPage, no, offset)
-		}
-		previous = ids
 		for _, pol := range p.Policies {
 			if _, ok := seen[pol.ID]; ok {
 				rep.Duplicates++

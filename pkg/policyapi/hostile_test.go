@@ -176,6 +176,13 @@ func TestLooseAndBrokenRecords(t *testing.T) {
 	if !strings.Contains(rep.SkippedRecords[0].String(), "number") || !strings.Contains(rep.SkippedRecords[3].Reason, "whole number") {
 		t.Errorf("reasons: %v", rep.SkippedRecords)
 	}
+
+	// a repeated page's broken records are not counted twice
+	p.SetTricks(policyapitest.Tricks{AlwaysHasNext: true, IgnorePageNo: true, TotalNum: "5"})
+	ids, _, rep, err = crawl(t, c, 5)
+	if err != nil || len(ids) != 3 || rep.Skipped != 2 || rep.Duplicates != 3 || rep.Stop != policyapi.StopRepeatedPage {
+		t.Errorf("repeated page 1: %v %v %+v", err, ids, rep)
+	}
 }
 
 func TestPagingEnds(t *testing.T) {
