@@ -37,9 +37,14 @@
 //     once. Fields keep their result and drop their instructions, nested
 //     ones too. Pictures, object anchors and note references are dropped;
 //     a non-breaking hyphen becomes U+2011, a soft hyphen disappears.
-//   - Word 6/95 text is 8-bit in the document's code page, found from the
-//     font charsets and the FIB language (GBK for Chinese), decoded with
-//     golang.org/x/text.
+//   - Word 6/95 keeps its FIB, Clx and piece table in WordDocument
+//     (fcClx at 0x160); its piece offsets are plain byte offsets. Text is
+//     8-bit in the document's code page, found from the font charsets, the
+//     FIB's chse (256: Word for the Macintosh, Mac Roman) and the FIB
+//     language (GBK for Chinese), decoded with golang.org/x/text. Files
+//     saved by the Far East builds with fExtChar hold 16-bit units
+//     instead: a double-byte character of the Far East code page, or one
+//     byte in the low half (the high half of those is stale and ignored).
 //
 // Errors wrap one of the sentinels (ErrEmpty, ErrNotWord, ErrEncrypted,
 // ErrUnsupportedVersion, ErrTruncated, ErrCorrupt, ErrTooLarge). Every

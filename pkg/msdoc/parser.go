@@ -1,7 +1,9 @@
 package msdoc
 
 import (
+	"cmp"
 	"fmt"
+
 	"github.com/policytext/policytext/pkg/codepage"
 
 	"github.com/policytext/policytext/pkg/text"
@@ -13,7 +15,7 @@ type parser struct {
 	tbl    []byte // 0Table/1Table (Word 97) or WordDocument (Word 6/95)
 	fib    *fib
 	pieces []piece
-	cs     *codepage.Decoder
+	dec    textDecoder
 	papx   *papxTable
 	// sectionEnds holds the CPs of section marks: a 0x0C there ends a
 	// paragraph, anywhere else it is a page break and produces nothing.
@@ -28,10 +30,10 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{opt: opt, wd: s.wordDocument, fib: f, cs: codepage.CP1252(), papx: &papxTable{}}
+	p := &parser{opt: opt, wd: s.wordDocument, fib: f, dec: textDecoder{ansi: codepage.CP1252()}, papx: &papxTable{}}
 	if f.word6 {
 		p.tbl = s.wordDocument
-		p.cs = codepage.New(p.word6CodePage())
+		p.dec = p.word6Decoder()
 	} else {
 		// fWhichTblStm picks the table stream; a file that lacks the named
 		// one is corrupt (the other one, if any, is stale).
@@ -88,43 +90,93 @@ func (p *parser) readPieces() error {
 	f := p.fib
 	fc, lcb := f.fcLcb(p.wd, fcClx)
 	useClx := lcb > 0 && (!f.word6 || f.flags&flagComplex != 0)
+	var word6 *pieceEncoding
+	enc := encANSI
+	if f.word6 {
+		// Word 6/95 marks no piece as 8- or 16-bit; the FIB's fExtChar
+		// says it for the whole file (LibreOffice's WW8Cp2Fc, wv's
+		// wvGetCLX do the same).
+		if f.flags&flagExtChar != 0 {
+			enc = encWide6
+		}
+		word6 = &enc
+	}
 	if useClx {
 		if uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
 			return fmt.Errorf("%w: piece table (fc %d, lcb %d) lies outside the %d-byte table stream", ErrCorrupt, fc, lcb, len(p.tbl))
 		}
-		pieces, err := parsePieceTable(p.tbl[fc:fc+lcb], f.word6)
+		pieces, err := parsePieceTable(p.tbl[fc:fc+lcb], word6)
 		if err != nil {
 			return err
 		}
 		p.pieces = pieces
 		return nil
 	}
-	// No piece table: the text is one run of 8-bit characters from fcMin
-	// (Word 6/95 non-complex files; LibreOffice does the same for Word 97).
+	// No piece table: the text is one run from fcMin (Word 6/95
+	// non-complex files; LibreOffice does the same for Word 97, 8-bit).
 	total := p.totalCP()
-	if total > uint64(len(p.wd)) {
+	if total*uint64(enc.width()) > uint64(len(p.wd)) {
 		return fmt.Errorf("%w: text of %d characters does not fit the WordDocument stream", ErrCorrupt, total)
 	}
-	p.pieces = []piece{{cpStart: 0, cpEnd: uint32(total), fc: f.fcMin, eightBit: true}}
+	p.pieces = []piece{{cpStart: 0, cpEnd: uint32(total), fc: f.fcMin, enc: enc}}
 	return nil
 }
 
-// word6CodePage finds the ANSI code page of a Word 6/95 document: the first
-// font with a meaningful charset (as POI does), else the FIB language.
-func (p *parser) word6CodePage() int {
+// word6Decoder finds the code pages of a Word 6/95 document's 8-bit text.
+// Runs name their font, and the font its charset; this reader keeps one
+// code page per document, chosen from the file:
+//
+//   - ANSI text: the first font whose charset names a code page (as POI
+//     does; Chinese Word 95 files name GB2312 there), the Macintosh
+//     character set when a font says MAC_CHARSET or the FIB's chse says
+//     256 (Word 6 for the Macintosh), else the FIB language.
+//   - Files with fExtChar (16-bit pieces, Far East builds) keep their
+//     double-byte characters as pairs in the first Far East charset of the
+//     font table, so the single-byte text takes the first other charset,
+//     else the FIB language when it is not a Far East one, else cp1252.
+func (p *parser) word6Decoder() textDecoder {
+	var first, farEast, single int
 	if ffn := p.plc(fcSttbfFfn); len(ffn) > 2 {
 		pos := 2 // u16 total size, then FFNs each prefixed with cbFfnM1
-		for pos < len(ffn) {
-			cb := int(ffn[pos]) + 1
-			if pos+5 <= len(ffn) {
-				if cp := codepage.FromCharset(int(ffn[pos+4])); cp != 0 {
-					return cp
-				}
+		for pos+5 <= len(ffn) {
+			cp := charsetCodePage(ffn[pos+4])
+			switch {
+			case cp == 0:
+			case codepage.New(cp).IsDoubleByte(0x81):
+				farEast = cmp.Or(farEast, cp)
+			default:
+				single = cmp.Or(single, cp)
 			}
-			pos += cb
+			first = cmp.Or(first, cp)
+			pos += int(ffn[pos]) + 1
 		}
 	}
-	return codepage.FromLID(p.fib.lid)
+	mac := 0
+	if p.fib.chse == chseMacRom {
+		mac = codepage.MacRoman
+	}
+	lid := codepage.FromLID(p.fib.lid)
+	if p.fib.flags&flagExtChar == 0 {
+		return textDecoder{ansi: codepage.New(cmp.Or(first, mac, lid))}
+	}
+	if codepage.New(lid).IsDoubleByte(0x81) {
+		farEast = cmp.Or(farEast, lid)
+		lid = 0
+	}
+	d := textDecoder{ansi: codepage.New(cmp.Or(single, mac, lid, 1252))}
+	if farEast != 0 {
+		d.farEast = codepage.New(farEast)
+	}
+	return d
+}
+
+// charsetCodePage maps an FFN charset to a code page, 0 when it names none
+// (ANSI, DEFAULT, SYMBOL, OEM); MAC_CHARSET (77) is Mac Roman.
+func charsetCodePage(chs byte) int {
+	if chs == 77 {
+		return codepage.MacRoman
+	}
+	return codepage.FromCharset(int(chs))
 }
 
 // document builds every story, main text first.
@@ -206,7 +258,7 @@ func (p *parser) headerStories(base, length uint32, add func(text.StoryKind, uin
 // story decodes CPs [from, to) and turns Word's marks into blocks.
 func (p *parser) story(kind text.StoryKind, from, to uint32) (text.Story, error) {
 	d := decoded{runes: make([]rune, 0, to-from), cps: make([]uint32, 0, to-from)}
-	if err := decodeRange(p.wd, p.pieces, from, to, p.cs, &d); err != nil {
+	if err := decodeRange(p.wd, p.pieces, from, to, p.dec, &d); err != nil {
 		return text.Story{}, err
 	}
 	p.runes += int64(len(d.runes))

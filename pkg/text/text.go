@@ -63,6 +63,9 @@ type Document struct {
 	Format  string // "doc", "docx", "rtf", ...
 	Version string // e.g. "Word 97-2003 (nFib 0x00C1)"
 	Stories []Story
+	// Warnings describe damage the parser recovered from: the text is what
+	// the file still holds, and may be incomplete. Empty for a sound file.
+	Warnings []string
 }
 
 // Story is one stream of text: the main body, one header, all footnotes, ...
