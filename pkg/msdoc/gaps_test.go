@@ -31,6 +31,13 @@ func TestGaps(t *testing.T) {
 		{file: "poi-Bug51944.doc", has: []string{"Many thanks for xxxxxx’x block2xxxx to xxxxxxx a xxxxxxx with you in your office this morning.\n", "xxxxxxxxx xxxxx\n9-55 xxxxx block5\n"}},
 		// Word 6 written on a Macintosh (FIB chse 256, fonts MAC_CHARSET).
 		{file: "poi-TestInvertedClassID.doc", has: []string{"BIOGRAPHIE de l’auteur\n", "la stratégie"}},
+		// Each paragraph types the label Word shows after its automatic one:
+		// a list starting at 0 (ordinal, leading zero), LFOs that restart a
+		// level (fStartAt) or replace its LVL (fFormatting) and share the
+		// list's counters, restart limits (fNoRestart/ilvlRestartLim),
+		// legal numbering, skipped levels and bullet levels inside a pattern.
+		{file: "tika-testWORD_override_list_numbering.doc", has: []string{"0th 0th\n1st 1st\n", "1.1.1.1...1 1.1.1.1...1\n",
+			"1.b.III 1.b.III\n2 2\n2.a.I 2.a.I\n2.b 2.b\n", "1 1\nB B\nC C\nA A\nB B\n4 4\n", "00 00\n01 01\n01. 01.\n01. 01.\n01..1 01..1\n02 02\n"}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

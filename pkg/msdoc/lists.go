@@ -29,6 +29,9 @@ type listDef struct {
 type lfoDef struct {
 	lsid     int32
 	startAts map[int]int // level → overriding start
+	// levels replaces the list's levels where an LFOLVL carries its own LVL
+	// (fFormatting); nil when the LFO only changes starts.
+	levels []text.ListLevel
 }
 
 type listInfo struct {
@@ -74,6 +77,9 @@ func parseLVL(b []byte) (text.ListLevel, int) {
 	}
 	start, _ := u32(b, 0)
 	lvl := text.ListLevel{Start: int(int32(start)), Format: nfcName(b[4]), Legal: b[5]&0x04 != 0}
+	if b[5]&0x08 != 0 { // fNoRestart: restart only below ilvlRestartLim
+		lvl.HasRestartLimit, lvl.RestartLimit = true, int(b[26])
+	}
 	switch b[15] { // ixchFollow: tab, space or nothing; a tab reads as a space
 	case 0, 1:
 		lvl.Follow = " "
@@ -145,18 +151,20 @@ func (li *listInfo) finish(p *parser) *listInfo {
 					start, _ := u32(b, data)
 					flags, _ := u32(b, data+4)
 					data += 8
-					if flags&0x10 != 0 { // fStartAt
+					ilvl := int(flags & 0x0F)
+					if flags&0x10 != 0 && ilvl < text.MaxListLevels { // fStartAt
 						if li.lfos[i].startAts == nil {
 							li.lfos[i].startAts = map[int]int{}
 						}
-						li.lfos[i].startAts[int(flags&0x0F)] = int(int32(start))
+						li.lfos[i].startAts[ilvl] = int(int32(start))
 					}
-					if flags&0x20 != 0 { // fFormatting: an LVL follows
-						_, size := parseLVL(b[data:])
+					if flags&0x20 != 0 { // fFormatting: the level's own LVL follows
+						lvl, size := parseLVL(b[data:])
 						if size == 0 {
 							break
 						}
 						data += size
+						li.lfos[i].override(ilvl, lvl, li.lists[li.lfos[i].lsid])
 					}
 				}
 			}
@@ -164,6 +172,19 @@ func (li *listInfo) finish(p *parser) *listInfo {
 	}
 	li.styles = p.readStyleLists()
 	return li
+}
+
+// override replaces level ilvl of the LFO's list by lvl. The other levels
+// stay the list's; a replaced level keeps its own start unless an fStartAt
+// of the same LFOLVL says otherwise (that start is in startAts).
+func (lfo *lfoDef) override(ilvl int, lvl text.ListLevel, def *listDef) {
+	if def == nil || ilvl >= len(def.levels) {
+		return
+	}
+	if lfo.levels == nil {
+		lfo.levels = append([]text.ListLevel(nil), def.levels...)
+	}
+	lfo.levels[ilvl] = lvl
 }
 
 // readStyleLists reads, for every paragraph style, its base style and its
@@ -227,9 +248,16 @@ func (li *listInfo) label(props paraProps) string {
 	if def == nil {
 		return ""
 	}
+	// An LFO that restarts numbering counts on its own; one that only
+	// changes formatting shares the list's counters (Word numbers such
+	// paragraphs on from the list's).
 	key := int64(lfo.lsid)
 	if lfo.startAts != nil {
 		key = -int64(ilfo)
 	}
-	return li.counters.Label(key, def.levels, ilvl, lfo.startAts)
+	levels := def.levels
+	if lfo.levels != nil {
+		levels = lfo.levels
+	}
+	return li.counters.Label(key, levels, ilvl, lfo.startAts)
 }
