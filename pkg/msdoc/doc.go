@@ -36,7 +36,10 @@
 //     rows and nested tables; old-style horizontally merged cells count
 //     once. Fields keep their result and drop their instructions, nested
 //     ones too. Pictures, object anchors and note references are dropped;
-//     a non-breaking hyphen becomes U+2011, a soft hyphen disappears.
+//     a non-breaking hyphen becomes U+2011, a soft hyphen disappears. A
+//     line feed (never Word's, but some converters write one for the
+//     paragraph mark) ends a paragraph where the paragraph properties end
+//     their run, and shows nothing elsewhere.
 //   - Word 6/95 keeps its FIB, Clx and piece table in WordDocument
 //     (fcClx at 0x160); its piece offsets are plain byte offsets. Text is
 //     8-bit in the document's code page, found from the font charsets, the
@@ -45,6 +48,23 @@
 //     saved by the Far East builds with fExtChar hold 16-bit units
 //     instead: a double-byte character of the Far East code page, or one
 //     byte in the low half (the high half of those is stale and ignored).
+//
+// Damaged sector chains: a stream whose FAT chain comes back to a sector it
+// has already given (a cycle) or ends before the stream's size keeps the
+// bytes of the sectors read before the damage, no sector twice, and the
+// document reports the damage in [text.Document.Warnings] instead of
+// failing, as LibreOffice recovers such files:
+//
+//   - a damaged table stream that lost the piece table: the text is read
+//     as Word stored it before any fast save, one run from fcMin (8-bit
+//     unless fcMac leaves room for 16-bit); other structures it lost (list
+//     definitions, note positions, fonts) are simply absent;
+//   - a damaged WordDocument stream: the characters whose bytes are gone
+//     read as nothing; when no text is left at all, Extract fails with
+//     ErrCorrupt and says why.
+//
+// Memory stays bounded by the file size; the set of sectors seen is at most
+// the number of sectors in the file.
 //
 // Errors wrap one of the sentinels (ErrEmpty, ErrNotWord, ErrEncrypted,
 // ErrUnsupportedVersion, ErrTruncated, ErrCorrupt, ErrTooLarge). Every

@@ -3,6 +3,7 @@ package msdoc
 import (
 	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/policytext/policytext/pkg/codepage"
 
@@ -23,6 +24,10 @@ type parser struct {
 	deletions   []fcRange // tracked deletions, by FC
 	lists       *listInfo // nil when the document has no lists
 	runes       int64
+	// warnings: damage recovered from (text.Document.Warnings); tblCut:
+	// the table stream lost its tail to a broken sector chain.
+	warnings []string
+	tblCut   bool
 }
 
 func newParser(s *rootStreams, opt Options) (*parser, error) {
@@ -30,9 +35,11 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{opt: opt, wd: s.wordDocument, fib: f, dec: textDecoder{ansi: codepage.CP1252()}, papx: &papxTable{}}
+	p := &parser{opt: opt, wd: s.wordDocument, fib: f, dec: textDecoder{ansi: codepage.CP1252()}, papx: &papxTable{},
+		warnings: append([]string(nil), s.damage...)}
 	if f.word6 {
 		p.tbl = s.wordDocument
+		p.tblCut = s.truncated["worddocument"]
 		p.dec = p.word6Decoder()
 	} else {
 		// fWhichTblStm picks the table stream; a file that lacks the named
@@ -45,9 +52,15 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 			return nil, fmt.Errorf("%w: FIB names table stream %s, which is missing", ErrCorrupt, name)
 		}
 		p.tbl = want
+		p.tblCut = s.truncated[strings.ToLower(name)]
 	}
 	if err := p.readPieces(); err != nil {
 		return nil, err
+	}
+	if s.truncated["worddocument"] {
+		if err := p.clipPieces(); err != nil {
+			return nil, err
+		}
 	}
 	if !f.word6 {
 		p.papx = parsePapx(p.wd, p.plc(fcPlcfBtePapx))
@@ -101,6 +114,22 @@ func (p *parser) readPieces() error {
 		}
 		word6 = &enc
 	}
+	if useClx && uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) && p.tblCut {
+		// The piece table went with the lost part of a damaged table
+		// stream. Read the text as Word stored it before any fast save, one
+		// run from fcMin, as LibreOffice does for a file without a Clx;
+		// fcMac says whether that run is 8- or 16-bit.
+		total := p.totalCP()
+		if uint64(f.fcMac) >= uint64(f.fcMin)+2*total && !f.word6 {
+			enc = encUTF16
+		}
+		if total*uint64(enc.width()) > uint64(len(p.wd)) {
+			return fmt.Errorf("%w: piece table lost and the text of %d characters does not fit the WordDocument stream", ErrCorrupt, total)
+		}
+		p.pieces = []piece{{cpStart: 0, cpEnd: uint32(total), fc: f.fcMin, enc: enc}}
+		p.warnings = append(p.warnings, fmt.Sprintf("piece table (fc %d) lost with the table stream: text read as one run from fcMin %d", fc, f.fcMin))
+		return nil
+	}
 	if useClx {
 		if uint64(fc)+uint64(lcb) > uint64(len(p.tbl)) {
 			return fmt.Errorf("%w: piece table (fc %d, lcb %d) lies outside the %d-byte table stream", ErrCorrupt, fc, lcb, len(p.tbl))
@@ -119,6 +148,38 @@ func (p *parser) readPieces() error {
 		return fmt.Errorf("%w: text of %d characters does not fit the WordDocument stream", ErrCorrupt, total)
 	}
 	p.pieces = []piece{{cpStart: 0, cpEnd: uint32(total), fc: f.fcMin, enc: enc}}
+	return nil
+}
+
+// clipPieces drops the text a damaged WordDocument stream no longer holds:
+// each piece keeps the characters whose bytes are still there, and the CPs
+// beyond read as nothing (LibreOffice swallows such ranges too). The
+// stories keep their CP boundaries, so what survives stays in place. A
+// stream that kept no text at all is an error.
+func (p *parser) clipPieces() error {
+	kept := p.pieces[:0]
+	var lost uint64
+	for _, pc := range p.pieces {
+		w := uint64(pc.enc.width())
+		avail := uint64(0)
+		if uint64(pc.fc) < uint64(len(p.wd)) {
+			avail = (uint64(len(p.wd)) - uint64(pc.fc)) / w
+		}
+		if n := uint64(pc.cpEnd - pc.cpStart); avail < n {
+			lost += n - avail
+			pc.cpEnd = pc.cpStart + uint32(avail)
+		}
+		if pc.cpEnd > pc.cpStart {
+			kept = append(kept, pc)
+		}
+	}
+	p.pieces = kept
+	if len(kept) == 0 {
+		return fmt.Errorf("%w: the text lies in the lost part of the WordDocument stream", ErrCorrupt)
+	}
+	if lost > 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("%d characters lie in the lost part of the WordDocument stream and are missing", lost))
+	}
 	return nil
 }
 
@@ -181,7 +242,7 @@ func charsetCodePage(chs byte) int {
 
 // document builds every story, main text first.
 func (p *parser) document() (*text.Document, error) {
-	doc := &text.Document{Format: "doc", Version: p.fib.version()}
+	doc := &text.Document{Format: "doc", Version: p.fib.version(), Warnings: p.warnings}
 	c := p.fib.ccp
 	var start [numCcp + 1]uint32
 	for i := 0; i < numCcp; i++ {

@@ -15,6 +15,7 @@ const (
 	chCellMark     = 0x07
 	chDrawnObject  = 0x08
 	chTab          = 0x09
+	chLineFeed     = 0x0A // not Word's; see storyBuilder.char
 	chLineBreak    = 0x0B
 	chPageBreak    = 0x0C // also the section mark
 	chParaMark     = 0x0D
@@ -89,6 +90,15 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 	case chPageBreak:
 		if b.p.sectionEnds[cp] {
 			b.endParagraph(r, cp)
+		}
+		return
+	case chLineFeed:
+		// Word never writes a line feed, but some converters put one where
+		// the paragraph mark belongs; when the paragraph properties end
+		// their run right after it, it is that mark. Elsewhere it shows
+		// nothing, as in LibreOffice.
+		if b.p.endsParagraphRun(cp) {
+			b.endParagraph(chParaMark, cp)
 		}
 		return
 	}
