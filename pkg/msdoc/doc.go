@@ -35,11 +35,24 @@
 //     sprmPFInTable/sprmPFTtp/sprmPItap (from the FKP pages) give cells,
 //     rows and nested tables; old-style horizontally merged cells count
 //     once. Fields keep their result and drop their instructions, nested
-//     ones too. Pictures, object anchors and note references are dropped;
-//     a non-breaking hyphen becomes U+2011, a soft hyphen disappears. A
+//     ones too. Pictures, object anchors and comment references are
+//     dropped; a non-breaking hyphen becomes U+2011, a soft hyphen
+//     disappears. A
 //     line feed (never Word's, but some converters write one for the
 //     paragraph mark) ends a paragraph where the paragraph properties end
 //     their run, and shows nothing elsewhere.
+//   - Automatic footnote and endnote marks (0x02) are numbered as the text
+//     package doc says ("Note reference marks"): from PlcffndRef/PlcfendRef
+//     (FRD nAuto: automatic or custom), PlcffndTxt/PlcfendTxt (where each
+//     note's text starts), the Dop (first number, restart, format; the
+//     Word 97 Dop's full-width formats win over its 4-bit copies) and the
+//     sections' own sprmSRncFtn/sprmSNFtn/sprmSNfcFtnRef and endnote
+//     counterparts.
+//   - Symbols: a character inserted as a symbol (sprmCSymbol) is its own
+//     code in its font, and characters in a run whose direct formatting
+//     names a symbol font (Symbol, Wingdings, ...) are mapped through that
+//     font with codepage.SymbolRune; list labels likewise through the font
+//     of their level. A font that only a style sets is not seen.
 //   - Word 6/95 keeps its FIB, Clx and piece table in WordDocument
 //     (fcClx at 0x160); its piece offsets are plain byte offsets. Text is
 //     8-bit in the document's code page, found from the font charsets, the

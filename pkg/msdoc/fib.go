@@ -132,13 +132,25 @@ func parseFIB(wd []byte) (*fib, error) {
 	return f, nil
 }
 
+// word6Gap: the Word 6/95 FIB puts five 16-bit fields (wSpare4Fib,
+// pnChpFirst, pnPapFirst, cpnBteChp, cpnBtePap) after its 38th fc/lcb pair,
+// so later pairs (the endnote PLCs among them) sit 10 bytes further.
+const (
+	word6GapAfter = 38
+	word6GapSize  = 10
+)
+
 // fcLcb returns the fc/lcb pair with the given index, (0, 0) when absent.
 func (f *fib) fcLcb(wd []byte, i int) (fc, lcb uint32) {
 	if i >= f.numPairs {
 		return 0, 0
 	}
-	fc, _ = u32(wd, f.fcLcbBase+8*i)
-	lcb, _ = u32(wd, f.fcLcbBase+8*i+4)
+	off := f.fcLcbBase + 8*i
+	if f.word6 && i >= word6GapAfter {
+		off += word6GapSize
+	}
+	fc, _ = u32(wd, off)
+	lcb, _ = u32(wd, off+4)
 	return fc, lcb
 }
 

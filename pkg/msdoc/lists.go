@@ -1,7 +1,10 @@
 package msdoc
 
 import (
+	"strings"
 	"unicode/utf16"
+
+	"github.com/policytext/policytext/pkg/codepage"
 
 	"github.com/policytext/policytext/pkg/text"
 )
@@ -70,8 +73,12 @@ func nfcName(nfc byte) string {
 }
 
 // parseLVL reads one LVL at b and returns it with its size (0 if b is too
-// short to hold it).
-func parseLVL(b []byte) (text.ListLevel, int) {
+// short to hold it). The characters of the label are drawn in the level's
+// font (its grpprlChpx): a symbol font maps them to Unicode (Symbol's
+// U+F0B7 is "•"), and Word's default second-level bullet, the letter "o"
+// in Courier New, is the hollow bullet it looks like, "◦" (U+25E6), as
+// LibreOffice renders it.
+func parseLVL(b []byte, fonts []string) (text.ListLevel, int) {
 	if len(b) < lvlfSize+2 {
 		return text.ListLevel{}, 0
 	}
@@ -84,7 +91,8 @@ func parseLVL(b []byte) (text.ListLevel, int) {
 	case 0, 1:
 		lvl.Follow = " "
 	}
-	pos := lvlfSize + int(b[25]) + int(b[24]) // grpprlPapx, grpprlChpx
+	chpx := lvlfSize + int(b[25]) // after grpprlPapx comes grpprlChpx
+	pos := chpx + int(b[24])
 	cch, ok := u16(b, pos)
 	if !ok || pos+2+2*int(cch) > len(b) {
 		return text.ListLevel{}, 0
@@ -94,7 +102,35 @@ func parseLVL(b []byte) (text.ListLevel, int) {
 		units[i], _ = u16(b, pos+2+2*i)
 	}
 	lvl.Pattern = utf16.Decode(units)
+	font := grpprlFont(b[chpx:pos], fonts)
+	for i, r := range lvl.Pattern {
+		if r < text.MaxListLevels {
+			continue
+		}
+		if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
+			lvl.Pattern[i] = m
+		}
+	}
+	if lvl.Format == "bullet" && string(lvl.Pattern) == "o" && strings.EqualFold(font, "Courier New") {
+		lvl.Pattern = []rune{'◦'}
+	}
 	return lvl, pos + 2 + 2*int(cch)
+}
+
+// grpprlFont returns the name of the font a CHPX grpprl sets for
+// non-East-Asian text (sprmCRgFtc2, else sprmCRgFtc0), "" when none.
+func grpprlFont(g []byte, fonts []string) string {
+	ftc := -1
+	walkSprms(g, func(op uint16, arg []byte) {
+		switch {
+		case op == sprmCRgFtc2, op == sprmCRgFtc0 && ftc < 0:
+			ftc = int(uint16(arg[0]) | uint16(arg[1])<<8)
+		}
+	})
+	if ftc >= 0 && ftc < len(fonts) {
+		return fonts[ftc]
+	}
+	return ""
 }
 
 func (p *parser) readLists() *listInfo {
@@ -120,7 +156,7 @@ func (p *parser) readLists() *listInfo {
 		}
 		def := &listDef{}
 		for l := 0; l < count; l++ {
-			lvl, size := parseLVL(b[pos:])
+			lvl, size := parseLVL(b[pos:], p.fonts)
 			if size == 0 {
 				return li.finish(p)
 			}
@@ -159,7 +195,7 @@ func (li *listInfo) finish(p *parser) *listInfo {
 						li.lfos[i].startAts[ilvl] = int(int32(start))
 					}
 					if flags&0x20 != 0 { // fFormatting: the level's own LVL follows
-						lvl, size := parseLVL(b[data:])
+						lvl, size := parseLVL(b[data:], p.fonts)
 						if size == 0 {
 							break
 						}

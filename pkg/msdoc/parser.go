@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/policytext/policytext/pkg/codepage"
 
@@ -21,8 +22,10 @@ type parser struct {
 	// sectionEnds holds the CPs of section marks: a 0x0C there ends a
 	// paragraph, anywhere else it is a page break and produces nothing.
 	sectionEnds map[uint32]bool
-	deletions   []fcRange // tracked deletions, by FC
+	chars       charRuns  // tracked deletions and symbol runs, by FC
+	fonts       []string  // font names by ftc (SttbfFfn)
 	lists       *listInfo // nil when the document has no lists
+	notes       *notes    // nil when no note has an automatic mark
 	runes       int64
 	// warnings: damage recovered from (text.Document.Warnings); tblCut:
 	// the table stream lost its tail to a broken sector chain.
@@ -64,10 +67,12 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 	}
 	if !f.word6 {
 		p.papx = parsePapx(p.wd, p.plc(fcPlcfBtePapx))
-		p.deletions = parseDeletions(p.wd, p.plc(fcPlcfBteChpx))
+		p.fonts = p.readFonts()
+		p.chars = parseCharRuns(p.wd, p.plc(fcPlcfBteChpx), p.fonts)
 		p.lists = p.readLists()
 	}
 	p.sectionEnds = map[uint32]bool{}
+	sections := []uint32{0}
 	if sed := p.plc(fcPlcfSed); len(sed) >= 4 {
 		// PlcfSed: n+1 CPs then n 12-byte SEDs; a section's last CP holds
 		// its mark.
@@ -75,9 +80,13 @@ func newParser(s *rootStreams, opt Options) (*parser, error) {
 		for i := 1; i <= n; i++ {
 			if cp, ok := u32(sed, 4*i); ok && cp > 0 {
 				p.sectionEnds[cp-1] = true
+				if i < n && cp > sections[len(sections)-1] {
+					sections = append(sections, cp)
+				}
 			}
 		}
 	}
+	p.notes = p.readNotes(sections)
 	return p, nil
 }
 
@@ -181,6 +190,34 @@ func (p *parser) clipPieces() error {
 		p.warnings = append(p.warnings, fmt.Sprintf("%d characters lie in the lost part of the WordDocument stream and are missing", lost))
 	}
 	return nil
+}
+
+// readFonts returns the font names of SttbfFfn, by ftc: an STTB (cData,
+// cbExtra) of FFNs, each cbFfnM1 then 39 bytes of metrics and the UTF-16
+// name (Word 97; Word 6/95 fonts are not read, their text has no symbol
+// runs this package maps).
+func (p *parser) readFonts() []string {
+	b := p.plc(fcSttbfFfn)
+	count, ok := u16(b, 0)
+	if !ok || count > 0x7FFF {
+		return nil
+	}
+	fonts := make([]string, 0, min(int(count), len(b)/40))
+	for pos := 4; pos < len(b) && len(fonts) < int(count); {
+		end := min(pos+int(b[pos])+1, len(b))
+		ffn := b[pos:end]
+		name := []uint16{}
+		for i := 40; i+1 < len(ffn); i += 2 {
+			c := uint16(ffn[i]) | uint16(ffn[i+1])<<8
+			if c == 0 {
+				break
+			}
+			name = append(name, c)
+		}
+		fonts = append(fonts, string(utf16.Decode(name)))
+		pos = end
+	}
+	return fonts
 }
 
 // word6Decoder finds the code pages of a Word 6/95 document's 8-bit text.
@@ -326,7 +363,7 @@ func (p *parser) story(kind text.StoryKind, from, to uint32) (text.Story, error)
 	if p.runes > p.opt.MaxTextRunes {
 		return text.Story{}, fmt.Errorf("%w: more than %d characters of text", ErrTooLarge, p.opt.MaxTextRunes)
 	}
-	b := newStoryBuilder(p)
+	b := newStoryBuilder(p, kind, from)
 	for i, r := range d.runes {
 		b.char(r, d.cps[i])
 	}

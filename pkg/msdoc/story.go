@@ -33,6 +33,8 @@ const (
 // separator (field results are kept, instructions dropped, nesting honoured).
 type storyBuilder struct {
 	p      *parser
+	kind   text.StoryKind
+	base   uint32 // CP where the story starts
 	out    text.Builder
 	para   []byte // the paragraph being read; reused across paragraphs
 	fields []openField
@@ -40,6 +42,9 @@ type storyBuilder struct {
 	// prevCellEnd: the previous mark ended a cell; used by the mark-based
 	// fallback when a file has no paragraph properties (Word 6/95).
 	prevCellEnd bool
+	// afterNoteMark: a note's own mark was just written; the note's text
+	// follows it after exactly one space.
+	afterNoteMark bool
 }
 
 type openField struct {
@@ -49,7 +54,9 @@ type openField struct {
 
 const maxInstr = 512
 
-func newStoryBuilder(p *parser) *storyBuilder { return &storyBuilder{p: p} }
+func newStoryBuilder(p *parser, kind text.StoryKind, base uint32) *storyBuilder {
+	return &storyBuilder{p: p, kind: kind, base: base}
+}
 
 func (b *storyBuilder) char(r rune, cp uint32) {
 	if b.p.isDeleted(cp) {
@@ -108,7 +115,22 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 		}
 		return
 	}
+	if b.afterNoteMark {
+		b.afterNoteMark = false
+		if r == ' ' || r == chTab {
+			b.afterNoteMark = true
+			return
+		}
+		b.para = append(b.para, ' ')
+	}
 	switch {
+	case r == chFootnoteRef:
+		// An automatic note mark: the note's number (text package doc,
+		// "Note reference marks").
+		if mark, opens := b.p.notes.noteMark(b.kind, b.base, cp); mark != "" {
+			b.para = append(b.para, mark...)
+			b.afterNoteMark = opens
+		}
 	case r == chTab:
 		b.para = append(b.para, '\t')
 	case r == chLineBreak:
@@ -119,13 +141,14 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 		// pictures, object anchors, note and comment references,
 		// separators, column breaks, soft hyphens: nothing to read
 	default:
-		b.para = utf8.AppendRune(b.para, r)
+		b.para = utf8.AppendRune(b.para, b.p.symbolChar(r, cp))
 	}
 }
 
 // endParagraph places the finished paragraph according to the properties of
 // its mark: outside tables, in a cell, ending a cell, or ending a row.
 func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
+	b.afterNoteMark = false
 	s := string(b.para)
 	b.para = b.para[:0]
 	props, known := paraProps{}, false

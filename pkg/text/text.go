@@ -19,6 +19,19 @@
 //   - Only the main story is rendered by default; [RenderOptions.AllStories]
 //     appends the other stories, each under a "=== kind ===" line.
 //
+// Note reference marks: an automatically numbered footnote or endnote
+// shows, where it is anchored in the text, its number in the note's number
+// format as plain characters with nothing around them ("a test1",
+// "an endnotei"). Notes are numbered in document order from the
+// document's settings, or its section's where a section sets its own:
+// Word's defaults are 1, 2, 3 for footnotes and i, ii, iii for endnotes,
+// never restarting (a restart on each page needs a layout and is numbered
+// as if continuous). A note with a custom mark shows the mark's own
+// characters, a symbol-font mark mapped through its font, and takes no
+// number. In the footnote and endnote stories each note's text starts with
+// its mark followed by exactly one space ("1 Text of the note"), whatever
+// white space the file puts there.
+//
 // Example:
 //
 //	doc := &text.Document{Stories: []text.Story{{Kind: text.Main, Blocks: []text.Block{
