@@ -30,7 +30,8 @@
 // characters, a symbol-font mark mapped through its font, and takes no
 // number. In the footnote and endnote stories each note's text starts with
 // its mark followed by exactly one space ("1 Text of the note"), whatever
-// white space the file puts there.
+// white space the file puts after an automatic mark; a custom mark is the
+// note's own first characters and keeps what follows it.
 //
 // Example:
 //
