@@ -96,6 +96,16 @@ func leadRange(lo, hi byte) func(byte) bool {
 	return func(b byte) bool { return b >= lo && b <= hi }
 }
 
+// IsDoubleByteCodePage reports whether a code page has double-byte
+// characters (the Far East ones New knows: 932, 936, 949, 950).
+func IsDoubleByteCodePage(cp int) bool {
+	switch cp {
+	case 932, 936, 949, 950:
+		return true
+	}
+	return false
+}
+
 // MacRoman is the code page number Windows gives the Macintosh Roman
 // character set (Word for the Macintosh writes its 8-bit text in it).
 const MacRoman = 10000

@@ -40,6 +40,9 @@ func TestDecodePair(t *testing.T) {
 	if _, ok := big5.DecodePair(0x35, 0x0D); ok {
 		t.Error("0x35 is not a Big5 lead byte")
 	}
+	if !IsDoubleByteCodePage(950) || IsDoubleByteCodePage(1252) || IsDoubleByteCodePage(MacRoman) {
+		t.Error("IsDoubleByteCodePage")
+	}
 	if _, ok := CP1252().DecodePair(0xA4, 0xA4); ok {
 		t.Error("cp1252 has no double-byte characters")
 	}

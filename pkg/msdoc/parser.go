@@ -240,7 +240,7 @@ func (p *parser) word6Decoder() textDecoder {
 			cp := charsetCodePage(ffn[pos+4])
 			switch {
 			case cp == 0:
-			case codepage.New(cp).IsDoubleByte(0x81):
+			case codepage.IsDoubleByteCodePage(cp):
 				farEast = cmp.Or(farEast, cp)
 			default:
 				single = cmp.Or(single, cp)
@@ -257,7 +257,7 @@ func (p *parser) word6Decoder() textDecoder {
 	if p.fib.flags&flagExtChar == 0 {
 		return textDecoder{ansi: codepage.New(cmp.Or(first, mac, lid))}
 	}
-	if codepage.New(lid).IsDoubleByte(0x81) {
+	if codepage.IsDoubleByteCodePage(lid) {
 		farEast = cmp.Or(farEast, lid)
 		lid = 0
 	}

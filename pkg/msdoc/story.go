@@ -115,34 +115,51 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 		}
 		return
 	}
-	if b.afterNoteMark {
-		b.afterNoteMark = false
-		if r == ' ' || r == chTab {
-			b.afterNoteMark = true
-			return
-		}
-		b.para = append(b.para, ' ')
-	}
-	switch {
-	case r == chFootnoteRef:
+	if r == chFootnoteRef {
 		// An automatic note mark: the note's number (text package doc,
 		// "Note reference marks").
-		if mark, opens := b.p.notes.noteMark(b.kind, b.base, cp); mark != "" {
+		if mark, opens := b.p.notes.noteMark(b.kind, b.base, cp); mark != "" && b.noteGap(r) {
 			b.para = append(b.para, mark...)
 			b.afterNoteMark = opens
 		}
-	case r == chTab:
-		b.para = append(b.para, '\t')
-	case r == chLineBreak:
-		b.para = append(b.para, '\n')
-	case r == chNonBreakHyph:
-		b.para = utf8.AppendRune(b.para, '\u2011')
-	case r < 0x20, r == chSoftHyphen, r == chZeroWidthBOM:
-		// pictures, object anchors, note and comment references,
-		// separators, column breaks, soft hyphens: nothing to read
-	default:
-		b.para = utf8.AppendRune(b.para, b.p.symbolChar(r, cp))
+		return
 	}
+	switch {
+	case r == chTab:
+		if b.noteGap(r) {
+			b.para = append(b.para, '\t')
+		}
+	case r == chLineBreak:
+		if b.noteGap(r) {
+			b.para = append(b.para, '\n')
+		}
+	case r == chNonBreakHyph:
+		if b.noteGap(r) {
+			b.para = utf8.AppendRune(b.para, '\u2011')
+		}
+	case r < 0x20, r == chSoftHyphen, r == chZeroWidthBOM:
+		// pictures, object anchors, comment references, separators,
+		// column breaks, soft hyphens: nothing to read
+	default:
+		if b.noteGap(r) {
+			b.para = utf8.AppendRune(b.para, b.p.symbolChar(r, cp))
+		}
+	}
+}
+
+// noteGap is called before the character r adds text to the paragraph; it
+// reports whether r is still to be written. Right after a note's own mark,
+// white space is replaced by exactly one space.
+func (b *storyBuilder) noteGap(r rune) bool {
+	if !b.afterNoteMark {
+		return true
+	}
+	if r == ' ' || r == chTab {
+		return false
+	}
+	b.afterNoteMark = false
+	b.para = append(b.para, ' ')
+	return true
 }
 
 // endParagraph places the finished paragraph according to the properties of
