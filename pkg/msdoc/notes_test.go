@@ -108,3 +108,38 @@ func TestNoteNumbering(t *testing.T) {
 		})
 	}
 }
+
+// TestNoteMarkText: in a note story the automatic mark is followed by
+// exactly one space whatever the file has there; in the body it sits
+// against the text; a 0x02 that is not a note's mark shows nothing.
+func TestNoteMarkText(t *testing.T) {
+	n := &notes{
+		foot:       noteKind{refCPs: []uint32{3}, labels: []string{"7"}, txtCPs: []uint32{0, 10}},
+		bodyLabels: map[uint32]string{3: "7"},
+	}
+	p := &parser{papx: &papxTable{}, notes: n}
+	run := func(kind text.StoryKind, base uint32, s string) string {
+		b := newStoryBuilder(p, kind, base)
+		for i, r := range []rune(s) {
+			b.char(r, base+uint32(i))
+		}
+		return text.Story{Blocks: b.finish()}.Text()
+	}
+	cases := []struct {
+		kind text.StoryKind
+		base uint32
+		in   string
+		want string
+	}{
+		{text.Footnote, 500, "\x02\t  Note\r", "7 Note\n"},
+		{text.Footnote, 500, "\x02Note\r", "7 Note\n"},
+		{text.Footnote, 500, "\x02\x1fNote\r", "7 Note\n"}, // a soft hyphen writes nothing
+		{text.Main, 0, "abc\x02 d\x02\r", "abc7 d\n"},
+		{text.Header, 0, "abc\x02\r", "abc\n"},
+	}
+	for _, c := range cases {
+		if got := run(c.kind, c.base, c.in); got != c.want {
+			t.Errorf("%v %q: %q, want %q", c.kind, c.in, got, c.want)
+		}
+	}
+}
