@@ -1,17 +1,11 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -19,6 +13,7 @@ import (
 
 	"github.com/policytext/policytext/pkg/extract"
 	"github.com/policytext/policytext/pkg/queue"
+	"github.com/policytext/policytext/pkg/safehttp"
 	"github.com/policytext/policytext/pkg/sniff"
 	"github.com/policytext/policytext/pkg/store"
 	"github.com/policytext/policytext/pkg/text"
@@ -26,14 +21,20 @@ import (
 
 // Extractor turns attachment jobs into stored text.
 type Extractor struct {
-	Store        *store.Store
-	JS           jetstream.JetStream
-	Log          *slog.Logger
-	Workers      int          // jobs at once, default 4
-	HTTP         *http.Client // default: 60 s timeout
-	AllowedHosts []string     // hosts attachments may come from (host or host:port)
-	MaxDownload  int64        // default 64 MiB
-	Limits       extract.Options
+	Store   *store.Store
+	JS      jetstream.JetStream
+	Log     *slog.Logger
+	Workers int // jobs at once, default 4
+	// AllowedHosts are where attachments may come from, checked on every
+	// redirect hop and on the address dialled (pkg/safehttp's allow-list:
+	// host, host:port or scheme://host[:port]).
+	AllowedHosts []string
+	MaxDownload  int64  // default 64 MiB
+	TempDir      string // downloads over 1 MiB are spooled here (default the system's)
+	// Download overrides the downloader's other limits (header timeout,
+	// minimum rate); its Allow, MaxBytes and TempDir come from the fields above.
+	Download safehttp.Config
+	Limits   extract.Options
 	// Progress is the InProgress interval; default a third of the
 	// consumer's AckWait.
 	Progress time.Duration
@@ -45,6 +46,7 @@ type Extractor struct {
 	Observe       func(ok bool, latency time.Duration, errKind string)
 
 	maxDeliver uint64 // the consumer's; its last delivery records a transient failure
+	downloader *safehttp.Downloader
 }
 
 // Failure is why a job failed: its kind (stored in the record, counted in
@@ -65,10 +67,17 @@ func permanent(kind string, err error) *Failure {
 
 // failureOf is the one place that maps an error to a failure kind.
 func failureOf(err error) *Failure {
-	var f *Failure
+	var (
+		f  *Failure
+		de *safehttp.Error
+	)
 	switch {
 	case errors.As(err, &f):
 		return f
+	case errors.As(err, &de):
+		// host_not_allowed, too_large, not_found, http_error are for good;
+		// too_slow, network, server_error, ... may pass
+		return &Failure{Kind: string(de.Kind), Permanent: de.Permanent(), Err: err}
 	case errors.Is(err, store.ErrBadID):
 		return permanent("invalid_id", err)
 	}
@@ -83,6 +92,9 @@ func failureOf(err error) *Failure {
 // lets the jobs in hand finish (within ShutdownGrace). It returns an error
 // only when it cannot go on.
 func (e *Extractor) Run(ctx context.Context) error {
+	if err := e.init(); err != nil {
+		return err
+	}
 	e.maxDeliver = queue.JobMaxDeliver
 	if cons, err := e.JS.Consumer(ctx, queue.JobsStream, queue.ExtractorDur); err == nil {
 		if info, err := cons.Info(ctx); err == nil {
@@ -98,6 +110,20 @@ func (e *Extractor) Run(ctx context.Context) error {
 	err := pool{js: e.JS, stream: queue.JobsStream, durable: queue.ExtractorDur, n: cmpOr(e.Workers, 4),
 		grace: e.ShutdownGrace, log: e.Log, handle: e.Handle}.run(ctx)
 	if err != nil {
+		return fmt.Errorf("extractor: %w", err)
+	}
+	return nil
+}
+
+// init builds the downloader from the configuration.
+func (e *Extractor) init() error {
+	allow, err := safehttp.ParseAllowList(e.AllowedHosts...)
+	if err != nil {
+		return fmt.Errorf("extractor: allowed hosts: %w", err)
+	}
+	cfg := e.Download
+	cfg.Allow, cfg.MaxBytes, cfg.TempDir = allow, e.MaxDownload, e.TempDir
+	if e.downloader, err = safehttp.NewDownloader(cfg); err != nil {
 		return fmt.Errorf("extractor: %w", err)
 	}
 	return nil
@@ -210,25 +236,34 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run st
 		}
 		return rec, nil
 	}
-	data, err := e.download(ctx, job.FileURL)
+	dl, err := e.downloader.Get(ctx, job.FileURL)
+	var de *safehttp.Error
+	if errors.As(err, &de) {
+		rec.FinalURL, rec.Redirects = finalURL(job.FileURL, de.URL), hops(de.Redirects)
+	}
 	if err != nil {
 		return failed(err)
 	}
-	sum := sha256.Sum256(data)
-	rec.Bytes, rec.SHA256 = int64(len(data)), hex.EncodeToString(sum[:])
-	format := extract.Identify(data[:min(len(data), sniff.HeadSize)])
+	defer dl.Close() // removes the spooled body
+	rec.FinalURL, rec.Redirects = finalURL(job.FileURL, dl.URL), hops(dl.Redirects)
+	rec.Bytes, rec.SHA256 = dl.Size, dl.SHA256
+	head := make([]byte, min(dl.Size, sniff.HeadSize))
+	if _, err := dl.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the download: %w", err)
+	}
+	format := extract.Identify(head)
 	// the original is kept whatever its fate: a failed file can be looked at
-	if err := e.Store.PutOriginal(ctx, rec, format.Ext, format.ContentType, bytes.NewReader(data), int64(len(data))); err != nil {
+	if err := e.Store.PutOriginal(ctx, rec, format.Ext, format.ContentType, dl.Open(), dl.Size); err != nil {
 		return nil, err
 	}
-	res, err := extract.Bytes(ctx, data, e.Limits)
+	res, err := extract.Extract(ctx, dl, dl.Size, e.Limits)
 	if err != nil {
 		return failed(err)
 	}
 	if err := e.Store.PutText(ctx, *rec, res.Doc.PlainText(text.RenderOptions{})); err != nil {
 		return nil, err
 	}
-	rec.OK, rec.Format, rec.Version = true, string(res.Format), res.Doc.Version
+	rec.OK, rec.Format, rec.Version, rec.Warnings = true, string(res.Format), res.Doc.Version, res.Doc.Warnings
 	rec.Stories = map[string]int{}
 	for _, s := range res.Doc.Stories {
 		c := text.Count(s.Blocks)
@@ -244,51 +279,18 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run st
 	return rec, nil
 }
 
-// download fetches an attachment from an allowed host within the size and
-// time limits.
-func (e *Extractor) download(ctx context.Context, raw string) ([]byte, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, permanent("bad_url", fmt.Errorf("attachment URL %q is not http(s)", raw))
+// finalURL is where a download ended, when it is not where it began.
+func finalURL(start, final string) string {
+	if final == start {
+		return ""
 	}
-	if !slices.Contains(e.AllowedHosts, u.Host) && !slices.Contains(e.AllowedHosts, u.Hostname()) {
-		return nil, permanent("host_not_allowed", fmt.Errorf("attachment host %q is not allowed", u.Host))
+	return final
+}
+
+func hops(hs []safehttp.Hop) []store.Redirect {
+	var out []store.Redirect
+	for _, h := range hs {
+		out = append(out, store.Redirect{Status: h.Status, URL: h.URL})
 	}
-	hc := e.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
-	if err != nil {
-		return nil, permanent("bad_url", err)
-	}
-	req.Header.Set("User-Agent", "policytext/1")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("download: %w", err) // network: transient
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, permanent("not_found", fmt.Errorf("download: HTTP %d", resp.StatusCode))
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, fmt.Errorf("download: HTTP %d", resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return nil, permanent("http_error", fmt.Errorf("download: HTTP %d", resp.StatusCode))
-	}
-	limit := e.MaxDownload
-	if limit <= 0 {
-		limit = 64 << 20
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("download: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, permanent("too_large", fmt.Errorf("download: larger than %d bytes", limit))
-	}
-	if resp.ContentLength > 0 && int64(len(data)) != resp.ContentLength {
-		return nil, fmt.Errorf("download: got %d of %d bytes", len(data), resp.ContentLength)
-	}
-	return data, nil
+	return out
 }

@@ -33,18 +33,21 @@ type Fetcher struct {
 
 // CrawlStats counts one crawl.
 type CrawlStats struct {
-	Policies    int `json:"policies"`
-	Attachments int `json:"attachments"`
-	New         int `json:"new"`     // policies stored for the first time
-	Changed     int `json:"changed"` // policies whose record changed
-	Queued      int `json:"queued"`  // jobs published (not duplicates)
-	Invalid     int `json:"invalid"` // records refused (bad ids)
+	Pages       int    `json:"pages"`
+	Policies    int    `json:"policies"`
+	Attachments int    `json:"attachments"`
+	New         int    `json:"new"`        // policies stored for the first time
+	Changed     int    `json:"changed"`    // policies whose record changed
+	Queued      int    `json:"queued"`     // jobs published (not duplicates)
+	Skipped     int    `json:"skipped"`    // records that could not be used (each logged with its position)
+	Duplicates  int    `json:"duplicates"` // records whose id came earlier in the crawl
+	Stop        string `json:"stop"`       // why paging ended
 }
 
 // Counts are the figures by name, for metrics.
 func (s CrawlStats) Counts() map[string]int {
-	return map[string]int{"policies": s.Policies, "attachments": s.Attachments, "new": s.New, "changed": s.Changed,
-		"queued": s.Queued, "invalid": s.Invalid}
+	return map[string]int{"pages": s.Pages, "policies": s.Policies, "attachments": s.Attachments, "new": s.New,
+		"changed": s.Changed, "queued": s.Queued, "skipped": s.Skipped, "duplicates": s.Duplicates}
 }
 
 // Run crawls at once and then every interval until ctx ends. A failed crawl
@@ -66,8 +69,8 @@ func (f *Fetcher) Run(ctx context.Context, interval time.Duration) error {
 			f.Log.Error("crawl failed; retrying", "err", err, "in", wait.String())
 		default:
 			failures = 0
-			f.Log.Info("crawled", "policies", st.Policies, "new", st.New, "changed", st.Changed, "queued", st.Queued,
-				"invalid", st.Invalid, "next", wait.String())
+			f.Log.Info("crawled", "pages", st.Pages, "policies", st.Policies, "new", st.New, "changed", st.Changed,
+				"queued", st.Queued, "skipped", st.Skipped, "duplicates", st.Duplicates, "stop", st.Stop, "next", wait.String())
 		}
 		select {
 		case <-ctx.Done():
@@ -79,7 +82,10 @@ func (f *Fetcher) Run(ctx context.Context, interval time.Duration) error {
 
 // Crawl pages through the portal once. Policies are stored and queued by
 // a few goroutines at a time (each costs a few round trips to S3 and NATS);
-// the first error stops the crawl.
+// the first error of the store or the queue stops the crawl. A record
+// that cannot be used is skipped and counted, never the page around it;
+// a portal that pages for ever is stopped (policyapi.CrawlWithReport) and
+// what was read is kept.
 func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 	var st CrawlStats
 	size := f.PageSize
@@ -111,7 +117,7 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 		return f.Store.AppendIndex(ctx, batch)
 	}
 	sem := make(chan struct{}, 8)
-	err = f.API.Crawl(ctx, size, func(p policyapi.Policy) error {
+	rep, err := f.API.CrawlWithReport(ctx, size, func(p policyapi.Policy) error {
 		mu.Lock()
 		if firstErr != nil {
 			mu.Unlock()
@@ -120,14 +126,6 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 		st.Policies++
 		st.Attachments += len(p.Files)
 		mu.Unlock()
-		if err := p.Validate(); err != nil {
-			// an id that is not digits never reaches a key or a subject
-			f.Log.Warn("skipping invalid record", "err", err)
-			mu.Lock()
-			st.Invalid++
-			mu.Unlock()
-			return nil
-		}
 		// take a slot before starting: at most 8 policies are held in
 		// memory at once, however long the catalogue
 		sem <- struct{}{}
@@ -160,6 +158,7 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 		return nil
 	})
 	wg.Wait()
+	st.Pages, st.Skipped, st.Duplicates, st.Stop = rep.Pages, rep.Skipped, rep.Duplicates, rep.Stop
 	if ferr := flushRows(true); ferr != nil && firstErr == nil && err == nil {
 		err = ferr
 	}

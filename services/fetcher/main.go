@@ -14,13 +14,11 @@ import (
 	"github.com/policytext/policytext/pkg/service"
 )
 
-const defaultAPI = "https://youth.cq.cqyl.org.cn"
-
 func main() {
 	var c service.Common
 	fs := flag.NewFlagSet("fetcher", flag.ExitOnError)
 	c.Register(fs, "127.0.0.1:9100")
-	apiURL := fs.String("api-url", defaultAPI, "portal base URL")
+	apiURL := fs.String("api-url", policyapi.DefaultAPIURL, "portal base URL (the list API is under it)")
 	token := fs.String("policy-api-token", "", "portal Token (prefer the POLICY_API_TOKEN environment variable)")
 	interval := fs.Duration("interval", time.Hour, "time between crawls")
 	pageSize := fs.Int("page-size", 50, "policies per list request")
@@ -30,7 +28,7 @@ func main() {
 		f := &pipeline.Fetcher{API: api, Store: st.Deps.Store, JS: st.Deps.JS, Log: st.Log, PageSize: *pageSize,
 			Observe: func(cs pipeline.CrawlStats, err error) { st.Metrics.ObserveCrawl(cs.Counts(), err) }}
 		loops := []func(context.Context) error{f.ServeRequests}
-		if *token == "" && *apiURL == defaultAPI {
+		if *token == "" && *apiURL == policyapi.DefaultAPIURL {
 			// The real portal refuses requests without a token: rather than
 			// fail every interval, say so once and only serve requests.
 			st.Log.Warn("no POLICY_API_TOKEN: not crawling the portal (reprocessing requests are still served)")
