@@ -22,7 +22,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/policytext/policytext/pkg/devstack"
@@ -30,6 +32,7 @@ import (
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/sample"
+	"github.com/policytext/policytext/pkg/service"
 	"github.com/policytext/policytext/pkg/store"
 	"github.com/policytext/policytext/pkg/web"
 )
@@ -76,7 +79,8 @@ type credentials struct {
 }
 
 // Run starts everything and runs until ctx ends (or, with Once, until the
-// crawl's work is done).
+// crawl's work is done). Only the Once summary goes to stdout; everything
+// else (the banner, the progress bar, logs) goes to stderr or log.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Logger) error {
 	cfg = defaults(cfg)
 	// Resolve paths first: the S3 gateway changes the working directory.
@@ -84,13 +88,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	unlock, err := claimData(data)
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	creds, err := loadCredentials(filepath.Join(data, "s3-credentials.json"))
 	if err != nil {
 		return err
 	}
+	// the page's port first: a port in use fails at once, by its address
+	webL, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("web page address %s: %w", cfg.HTTPAddr, err)
+	}
+	defer webL.Close()
 	n, err := devstack.StartNATS(devstack.NATSConfig{Dir: filepath.Join(data, "nats"), Port: cfg.NATSPort})
 	if err != nil {
 		return err
@@ -119,7 +131,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	if u, err := url.Parse(apiURL); err == nil {
 		hosts = append(hosts, u.Host)
 	}
-	st, err := store.New(s3.StoreConfig(cfg.Bucket))
+	sc := s3.StoreConfig(cfg.Bucket)
+	sc.Log = log
+	st, err := store.New(sc)
 	if err != nil {
 		return err
 	}
@@ -130,82 +144,89 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	defer nc.Drain()
+	defer service.Drain(nc, service.DrainTimeout)
 	if err := queue.Setup(ctx, js); err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("web page: %w", err)
-	}
-	srv := &http.Server{Handler: web.New(st, log), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(l)
-	defer srv.Close()
-	addrs := Addresses{Web: "http://" + l.Addr().String(), S3: s3.Endpoint, NATS: n.URL, Portal: portalAddr}
-	fmt.Fprintf(stderr, "policytext all-in-one\n  web page:  %s\n  S3:        http://%s  bucket %q  access key %q  secret key %q\n  NATS:      %s\n  portal:    %s\n  data:      %s\n",
-		addrs.Web, s3.Endpoint, cfg.Bucket, creds.AccessKey, creds.SecretKey, n.URL, apiURL, data)
+	m := service.NewMetrics()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", service.MetricsHandler(m))
+	mux.Handle("/", web.New(st, log))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	addrs := Addresses{Web: "http://" + webL.Addr().String(), S3: s3.Endpoint, NATS: n.URL, Portal: portalAddr}
+	fmt.Fprintf(stderr, "policytext all-in-one\n  web page:  %s  (metrics: %s/metrics)\n  S3:        http://%s  bucket %q  access key %q  secret key %q\n  NATS:      %s\n  portal:    %s\n  data:      %s\n",
+		addrs.Web, addrs.Web, s3.Endpoint, cfg.Bucket, creds.AccessKey, creds.SecretKey, n.URL, apiURL, data)
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var extracted countingObserver
-	ex := &pipeline.Extractor{Store: st, JS: js, Log: log, AllowedHosts: hosts, Observe: extracted.observe}
-	rc := &pipeline.Reconciler{Store: st, JS: js, Log: log}
+	ex := &pipeline.Extractor{Store: st, JS: js, Log: log, Workers: cfg.Workers, AllowedHosts: hosts,
+		Observe: func(ok bool, d time.Duration, kind string) { extracted.observe(ok); m.ObserveJob(ok, d, kind) }}
+	rc := &pipeline.Reconciler{Store: st, JS: js, Log: log, Workers: 2, Observe: m.ObserveReport}
+	dead := &pipeline.DeadLetters{Store: st, JS: js, Log: log}
 	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: apiURL, Token: cfg.Token, RPS: 20}, log)
-	f := &pipeline.Fetcher{API: api, Store: st, JS: js, Log: log, PageSize: 50}
-	done := make(chan struct{}, 4)
-	go func() { ex.Run(runCtx, cfg.Workers); done <- struct{}{} }()
-	go func() { rc.Run(runCtx, 2); done <- struct{}{} }()
-	go func() { f.ServeRequests(runCtx); done <- struct{}{} }()
-	go func() {
-		reason := fmt.Sprintf("exceeded %d deliveries", queue.JobMaxDeliver)
-		for runCtx.Err() == nil {
-			queue.MoveDead(runCtx, js, func(queue.AttachmentJob) string { return reason }, time.Second)
-		}
-		done <- struct{}{}
-	}()
-	defer func() {
-		cancel()
-		for range 4 {
-			<-done
-		}
-	}()
-
+	f := &pipeline.Fetcher{API: api, Store: st, JS: js, Log: log, PageSize: 50,
+		Observe: func(cs pipeline.CrawlStats, err error) { m.ObserveCrawl(cs.Counts(), err) }}
+	loops := []func(context.Context) error{ex.Run, rc.Run, dead.Run, f.ServeRequests,
+		func(ctx context.Context) error { return service.ServeHTTP(ctx, srv, webL) }}
 	if !cfg.Once {
-		for failures := 0; ; {
-			wait := cfg.Interval
-			if st, err := f.Crawl(runCtx); err != nil && runCtx.Err() == nil {
-				failures++
-				wait = min(cfg.Interval, time.Duration(failures)*15*time.Second)
-				log.Error("crawl failed; retrying", "err", err, "in", wait)
-			} else if err == nil {
-				failures = 0
-				log.Info("crawled", "policies", st.Policies, "new", st.New, "queued", st.Queued)
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(wait):
-			}
+		return service.RunAll(ctx, append(loops, func(ctx context.Context) error { return f.Run(ctx, cfg.Interval) })...)
+	}
+	var sum Summary
+	once := func(ctx context.Context) error {
+		crawl, err := f.Crawl(ctx)
+		if err != nil {
+			return fmt.Errorf("crawl: %w", err)
 		}
+		if err := waitIdle(ctx, js, crawl, stderr, cfg.Progress); err != nil {
+			return err
+		}
+		if sum, err = summarize(ctx, st, js, crawl); err != nil {
+			return err
+		}
+		sum.ExtractedThisRun = int(extracted.n.Load())
+		return errDone
 	}
-	crawl, err := f.Crawl(runCtx)
-	if err != nil {
-		return fmt.Errorf("crawl: %w", err)
-	}
-	if err := waitIdle(runCtx, js, crawl, stderr, cfg.Progress); err != nil {
+	if err := service.RunAll(ctx, append(loops, once)...); !errors.Is(err, errDone) {
 		return err
 	}
-	sum, err := summarize(runCtx, st, js, crawl)
-	if err != nil {
-		return err
-	}
-	sum.ExtractedThisRun = int(extracted.n.Load())
 	b, _ := json.Marshal(sum)
 	fmt.Fprintln(stdout, string(b))
 	return nil
+}
+
+// errDone ends the loops of a --once run when its work is done.
+var errDone = errors.New("done")
+
+// claimData makes the data directory private (0700, files 0600) and locks
+// it: a second all-in-one on the same directory would rewrite the first
+// one's records with its own portal's URLs.
+func claimData(dir string) (unlock func(), err error) {
+	syscall.Umask(0o077) // everything this process writes is its user's alone
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(dir, "lock")
+	lf, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		lf.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another all-in-one (pid %s); stop it or give another --data",
+			dir, strings.TrimSpace(string(holder)))
+	}
+	lf.Truncate(0)
+	lf.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return func() {
+		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+		lf.Close()
+	}, nil
 }
 
 func defaults(c Config) Config {
@@ -291,39 +312,23 @@ func drawBar(w io.Writer, done, total int, s queue.Status) {
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, s.Done, s.Failed, s.Dead, s.EventsWaiting)
 }
 
-// summarize counts the stored results.
+// summarize counts the results from the policy index.
 func summarize(ctx context.Context, st *store.Store, js queueJS, crawl pipeline.CrawlStats) (Summary, error) {
 	sum := Summary{Policies: crawl.Policies, Attachments: crawl.Attachments, Queued: crawl.Queued, Reconciled: map[string]int{}}
-	keys, err := st.List(ctx, store.Prefix, true)
+	rows, err := st.NewIndexReader().Rows(ctx)
 	if err != nil {
 		return sum, err
 	}
-	for _, k := range keys {
-		switch {
-		case strings.Contains(k, "/files/") && strings.HasSuffix(k, ".json"):
-			b, err := st.Get(ctx, k, 1<<20)
-			if err != nil {
-				return sum, err
-			}
-			var rec pipeline.Record
-			json.Unmarshal(b, &rec)
-			if rec.OK {
-				sum.Extracted++
-			} else {
-				sum.Failed++
-			}
-		case strings.HasSuffix(k, "/reconcile.json"):
-			b, err := st.Get(ctx, k, 64<<20)
-			if err != nil {
-				return sum, err
-			}
-			var rep pipeline.PolicyReport
-			json.Unmarshal(b, &rep)
-			sum.Reconciled[rep.Report.Verdict]++
+	for _, r := range rows {
+		v := r.Verdict()
+		sum.Reconciled[v]++
+		if v != store.Pending {
+			sum.Extracted += r.Report.OK
+			sum.Failed += r.Report.Failed
 		}
 	}
 	s, err := queue.ReadStatus(ctx, js)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil {
 		return sum, err
 	}
 	sum.Dead = int(s.Dead)

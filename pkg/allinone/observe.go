@@ -2,7 +2,6 @@ package allinone
 
 import (
 	"sync/atomic"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -12,7 +11,7 @@ type queueJS = jetstream.JetStream
 // countingObserver counts the attachments extracted by this run.
 type countingObserver struct{ n atomic.Int64 }
 
-func (c *countingObserver) observe(ok bool, _ time.Duration, _ string) {
+func (c *countingObserver) observe(ok bool) {
 	if ok {
 		c.n.Add(1)
 	}

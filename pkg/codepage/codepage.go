@@ -51,6 +51,10 @@ func newDoubleByte(cp int, enc encoding.Encoding, isLead func(byte) bool) *Decod
 	return d
 }
 
+// Byte returns the character of one byte on its own (for a double-byte
+// code page, its meaning outside a pair).
+func (d *Decoder) Byte(b byte) rune { return d.table[b] }
+
 // IsDoubleByte reports whether b starts a two-byte character.
 func (d *Decoder) IsDoubleByte(b byte) bool { return d.dbcs != nil && b >= 0x80 && d.isLead(b) }
 
@@ -92,10 +96,45 @@ func leadRange(lo, hi byte) func(byte) bool {
 	return func(b byte) bool { return b >= lo && b <= hi }
 }
 
+// IsDoubleByteCodePage reports whether a code page has double-byte
+// characters (the Far East ones New knows: 932, 936, 949, 950).
+func IsDoubleByteCodePage(cp int) bool {
+	switch cp {
+	case 932, 936, 949, 950:
+		return true
+	}
+	return false
+}
+
+// MacRoman is the code page number Windows gives the Macintosh Roman
+// character set (Word for the Macintosh writes its 8-bit text in it).
+const MacRoman = 10000
+
+// DecodePair decodes one double-byte character (a lead byte and its trail
+// byte); ok is false when the decoder is single-byte, lead is not a lead
+// byte or the pair is not a character of the code page.
+func (d *Decoder) DecodePair(lead, trail byte) (r rune, ok bool) {
+	if !d.IsDoubleByte(lead) {
+		return 0, false
+	}
+	var dst [8]byte
+	n, _, err := d.dbcs.NewDecoder().Transform(dst[:], []byte{lead, trail}, true)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	r, size := utf8.DecodeRune(dst[:n])
+	if r == utf8.RuneError || size != n {
+		return 0, false
+	}
+	return r, true
+}
+
 // New returns the decoder of a Windows code page, Windows-1252 for
 // anything unknown.
 func New(cp int) *Decoder {
 	switch cp {
+	case MacRoman:
+		return newSingleByte(cp, charmap.Macintosh)
 	case 936:
 		return newDoubleByte(cp, simplifiedchinese.GBK, leadRange(0x81, 0xFE))
 	case 950:

@@ -24,3 +24,26 @@ func TestDecode(t *testing.T) {
 		t.Error("ANSI and SYMBOL charsets say nothing about the code page")
 	}
 }
+
+func TestMacRoman(t *testing.T) {
+	// Word 6 for the Macintosh: 0xD5 is the right single quote, 0x8E é.
+	if got := New(MacRoman).String([]byte{'l', 0xD5, 'a', 0x8E}); got != "l’aé" {
+		t.Errorf("Mac Roman: %q", got)
+	}
+}
+
+func TestDecodePair(t *testing.T) {
+	big5 := New(950)
+	if r, ok := big5.DecodePair(0xA4, 0xA4); !ok || r != '中' {
+		t.Errorf("Big5 A4A4: %q %v", r, ok)
+	}
+	if _, ok := big5.DecodePair(0x35, 0x0D); ok {
+		t.Error("0x35 is not a Big5 lead byte")
+	}
+	if !IsDoubleByteCodePage(950) || IsDoubleByteCodePage(1252) || IsDoubleByteCodePage(MacRoman) {
+		t.Error("IsDoubleByteCodePage")
+	}
+	if _, ok := CP1252().DecodePair(0xA4, 0xA4); ok {
+		t.Error("cp1252 has no double-byte characters")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"os"
 	"testing"
 
@@ -44,30 +45,34 @@ func TestS3RoundTripAndAuth(t *testing.T) {
 	}
 	big := make([]byte, 17<<20) // over 16 MiB: minio-go uploads it in parts
 	rand.Read(big)
-	key, _ := store.OriginalKey("1778690715361914880", "1778690679265722368", "doc")
-	if err := st.Put(ctx, key, "application/msword", big, map[string]string{"original-name": "10 关于印发重庆英才服务管理办法(试行)的通知.doc"}); err != nil {
+	rec := store.Record{PolicyID: "1778690715361914880", FileID: "1778690679265722368", FileName: "10 关于印发重庆英才服务管理办法(试行)的通知.doc"}
+	if err := st.PutOriginal(ctx, &rec, "doc", "application/msword", bytes.NewReader(big), int64(len(big))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.Get(ctx, key, 32<<20)
-	if err != nil || !bytes.Equal(got, big) {
-		t.Fatalf("round trip: %v, equal %v", err, bytes.Equal(got, big))
+	if err := st.PutRecord(ctx, rec); err != nil {
+		t.Fatal(err)
 	}
-	meta, err := st.Stat(ctx, key)
-	if err != nil || meta["original-name"] != "10 关于印发重庆英才服务管理办法(试行)的通知.doc" {
+	body, orig, err := st.OpenOriginal(ctx, rec.PolicyID, rec.FileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || !bytes.Equal(got, big) || orig.Size != int64(len(big)) || orig.ContentType != "application/msword" {
+		t.Fatalf("round trip: %v, equal %v, %+v", err, bytes.Equal(got, big), orig)
+	}
+	meta, err := st.OriginalMeta(ctx, rec.PolicyID, rec.FileID)
+	if err != nil || meta["original-name"] != rec.FileName {
 		t.Errorf("metadata: %v %v", meta, err)
 	}
-	if _, err := st.Get(ctx, key+".missing", 10); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("missing key: %v", err)
-	}
-	keys, err := st.List(ctx, store.Prefix, true)
-	if err != nil || len(keys) != 1 || keys[0] != key {
-		t.Errorf("list: %v %v", keys, err)
+	if _, err := st.Record(ctx, rec.PolicyID, "1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing record: %v", err)
 	}
 
 	cfg := testS3.StoreConfig("roundtrip")
 	cfg.SecretKey = "wrong-secret"
 	bad, _ := store.New(cfg)
-	if _, err := bad.Get(ctx, key, 10); err == nil || errors.Is(err, store.ErrNotFound) {
+	if _, err := bad.Record(ctx, rec.PolicyID, rec.FileID); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a wrong secret must be refused, got %v", err)
 	} else {
 		t.Logf("wrong secret: %v", err)

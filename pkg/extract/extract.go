@@ -45,6 +45,23 @@ var (
 	ErrTimeout           = errors.New("extract: time limit exceeded")
 )
 
+// Kind names an extraction failure for records and metrics ("encrypted",
+// "corrupt", ...), or "" when err is none of this package's.
+func Kind(err error) string {
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			return k.name
+		}
+	}
+	return ""
+}
+
+var kinds = []struct {
+	err  error
+	name string
+}{{ErrEmpty, "empty"}, {ErrUnsupportedFormat, "unsupported_format"}, {ErrEncrypted, "encrypted"},
+	{ErrTruncated, "truncated"}, {ErrTooLarge, "too_large"}, {ErrTimeout, "timeout"}, {ErrCorrupt, "corrupt"}}
+
 // Format names what was found in the bytes.
 type Format string
 
@@ -129,23 +146,65 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, opt Options) (*Resu
 	}
 }
 
+// FormatInfo is one entry of the format table: what a sniffed format is
+// called, the extension and content type its original is stored and
+// offered under, and its parser. Adding a format is adding an entry.
+type FormatInfo struct {
+	Format      Format
+	Sniffed     sniff.Format
+	Ext         string // of the stored original
+	ContentType string
+	parse       func(r io.ReaderAt, size int64, opt Options) (*text.Document, error)
+}
+
+// table lists the formats Extract reads.
+var table = []FormatInfo{
+	{FormatDoc, sniff.OLE, "doc", "application/msword", func(r io.ReaderAt, size int64, opt Options) (*text.Document, error) {
+		return msdoc.Extract(r, size, msdoc.Options{MaxInputBytes: opt.MaxInputBytes, MaxTextRunes: opt.MaxTextRunes})
+	}},
+	{FormatDocx, sniff.Zip, "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		func(r io.ReaderAt, size int64, opt Options) (*text.Document, error) {
+			return docx.Extract(r, size, opt.docx())
+		}},
+	{FormatRTF, sniff.RTF, "rtf", "application/rtf", func(r io.ReaderAt, size int64, opt Options) (*text.Document, error) {
+		return rtf.Extract(r, size, rtf.Options{MaxInputBytes: opt.MaxInputBytes, MaxTextRunes: opt.MaxTextRunes})
+	}},
+	// Word 2003 XML is offered as a download only (XML may carry XHTML
+	// script that a browser would run).
+	{FormatWordML, sniff.WordXML, "xml", "application/octet-stream",
+		func(r io.ReaderAt, size int64, opt Options) (*text.Document, error) {
+			return docx.ExtractWordML(r, size, opt.docx())
+		}},
+}
+
+// Unknown is the table entry of a file that is none of the formats: its
+// original is kept as opaque bytes.
+var Unknown = FormatInfo{Ext: "bin", ContentType: "application/octet-stream"}
+
+// Identify returns the table entry of a file from its first bytes
+// (sniff.HeadSize of them), or Unknown.
+func Identify(head []byte) FormatInfo {
+	return lookup(sniff.Detect(head))
+}
+
+func lookup(f sniff.Format) FormatInfo {
+	for _, fi := range table {
+		if fi.Sniffed == f {
+			return fi
+		}
+	}
+	return Unknown
+}
+
 func dispatch(f sniff.Format, head []byte, r io.ReaderAt, size int64, opt Options) (*Result, error) {
-	var doc *text.Document
-	var err error
-	var format Format
+	if fi := lookup(f); fi.parse != nil {
+		doc, err := fi.parse(r, size, opt)
+		if err != nil {
+			return nil, classify(err)
+		}
+		return &Result{Format: fi.Format, Doc: doc}, nil
+	}
 	switch f {
-	case sniff.OLE:
-		format = FormatDoc
-		doc, err = msdoc.Extract(r, size, msdoc.Options{MaxInputBytes: opt.MaxInputBytes, MaxTextRunes: opt.MaxTextRunes})
-	case sniff.Zip:
-		format = FormatDocx
-		doc, err = docx.Extract(r, size, opt.docx())
-	case sniff.RTF:
-		format = FormatRTF
-		doc, err = rtf.Extract(r, size, rtf.Options{MaxInputBytes: opt.MaxInputBytes, MaxTextRunes: opt.MaxTextRunes})
-	case sniff.WordXML:
-		format = FormatWordML
-		doc, err = docx.ExtractWordML(r, size, opt.docx())
 	case sniff.Empty:
 		return nil, ErrEmpty
 	case sniff.Word2:
@@ -157,10 +216,6 @@ func dispatch(f sniff.Format, head []byte, r io.ReaderAt, size int64, opt Option
 	default:
 		return nil, fmt.Errorf("%w: %s, not a Word document", ErrUnsupportedFormat, f)
 	}
-	if err != nil {
-		return nil, classify(err)
-	}
-	return &Result{Format: format, Doc: doc}, nil
 }
 
 func (o Options) docx() docx.Options {

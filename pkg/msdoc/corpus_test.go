@@ -22,9 +22,6 @@ var knownUnread = map[string]error{
 	"apache__poi/word2.doc":                            ErrUnsupportedVersion, // Word 2.0, non-OLE
 	"apache__tika/testWORDML_tableInsideParagraph.doc": ErrNotWord,            // Word 2003 XML
 	"xiaoxinlabi__smartsearch/4-中期检查 优秀项目推荐表.doc":      ErrNotWord,            // .docx under a .doc name
-	// Its WordDocument directory entry says 16,896 bytes while pieces point
-	// up to byte 69,136; LibreOffice prints a scrambled single line.
-	"AbiWord__wv/this-file-crashes-msword.doc": ErrCorrupt,
 	// A fuzzed directory tree (sibling index 0xF7FFFFFF) that mscfb rejects;
 	// LibreOffice and POI recover by scanning the directory flat.
 	"apache__poi/clusterfuzz-testcase-minimized-POIHWPFFuzzer-4892412469968896.doc": ErrCorrupt,

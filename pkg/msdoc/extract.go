@@ -73,10 +73,14 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		return nil, err
 	}
 	p, err := newParser(streams, opt)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		doc, err = p.document()
 	}
-	return p.document()
+	if err != nil && len(streams.damage) > 0 {
+		// What is missing is explained by the damage: say so.
+		return nil, fmt.Errorf("%w (%s)", err, strings.Join(streams.damage, "; "))
+	}
+	return doc, err
 }
 
 // rootStreams holds the root-level streams a Word document needs. Streams of
@@ -87,6 +91,10 @@ type rootStreams struct {
 	table1       []byte
 	has0, has1   bool
 	names        []string
+	// damage describes streams whose sector chain is broken (a cycle, or
+	// an end before the stream's size); truncated names those streams.
+	damage    []string
+	truncated map[string]bool
 }
 
 func openContainer(r io.ReaderAt, size int64) (*rootStreams, error) {
@@ -130,14 +138,20 @@ func openContainer(r io.ReaderAt, size int64) (*rootStreams, error) {
 			return nil, fmt.Errorf("%w: stream %q claims %d bytes in a %d-byte file", ErrCorrupt, f.Name, f.Size, size)
 		}
 		b := make([]byte, f.Size)
-		n, err := readStream(f, b)
+		n, damage, err := readStream(f, b, pr)
 		if err != nil && n == 0 {
 			return nil, classify("stream "+f.Name, err)
 		}
-		// Some writers (and fast saves that crashed) leave a sector chain
-		// shorter than the size in the directory. Like LibreOffice, keep
-		// what the chain holds: if text lies beyond it, decoding fails
-		// later with a precise error.
+		if damage != "" {
+			// Keep what the chain holds, as LibreOffice does; what needs
+			// the lost part fails later with a precise error or is read
+			// the way Word reads a file without it.
+			s.damage = append(s.damage, fmt.Sprintf("stream %s: %s; kept the first %d of %d bytes", f.Name, damage, n, f.Size))
+			if s.truncated == nil {
+				s.truncated = map[string]bool{}
+			}
+			s.truncated[strings.ToLower(f.Name)] = true
+		}
 		return b[:n], nil
 	}
 	if s.wordDocument, err = read(wd); err != nil {
@@ -195,22 +209,41 @@ func u32(b []byte, off int) (uint32, bool) {
 }
 
 // readStream reads a stream sector by sector so that a broken chain still
-// yields the bytes before the break.
-func readStream(f *mscfb.File, b []byte) (int, error) {
+// yields the bytes before the break. damage is empty for a sound chain; it
+// names the break when the chain comes back to a sector it has already
+// given (a cycle: it would never end, and that sector's bytes are not this
+// stream's) or ends before the stream's size. mscfb does not expose sector
+// numbers, so the reader remembers where each sector came from (see
+// paddedReader.lastOff); the set of offsets seen is bounded by the number
+// of sectors in the file, and the loop stops at the first repeat.
+func readStream(f *mscfb.File, b []byte, pr *paddedReader) (n int, damage string, err error) {
 	chunk := 512
 	if f.Size < 4096 {
 		chunk = 64 // mini-stream sectors
 	}
-	n := 0
+	seen := make(map[int64]bool, len(b)/chunk+1)
 	for n < len(b) {
 		m, err := f.Read(b[n:min(n+chunk, len(b))])
+		if m > 0 {
+			off := pr.lastOff.Load()
+			if seen[off] {
+				return n, fmt.Sprintf("its sector chain has a cycle (the sector at file offset %d comes back after %d bytes)", off, n), nil
+			}
+			seen[off] = true
+		}
 		n += m
 		if err != nil && err != io.EOF {
-			return n, err
+			if n > 0 {
+				return n, fmt.Sprintf("its sector chain breaks off (%v)", err), nil
+			}
+			return n, "", err
 		}
 		if m == 0 {
 			break
 		}
 	}
-	return n, nil
+	if n < len(b) {
+		return n, "its sector chain ends early", nil
+	}
+	return n, "", nil
 }

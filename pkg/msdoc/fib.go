@@ -14,9 +14,16 @@ const (
 	flagComplex     = 0x0004
 	flagEncrypted   = 0x0100
 	flagWhichTblStm = 0x0200
+	flagExtChar     = 0x1000
 	flagObfuscated  = 0x8000
 	fibLid          = 0x06
 	fibFcMin        = 0x18
+	fibFcMac        = 0x1C
+	// fibChse: Word 6/95 "character set of the text", 0 for Windows ANSI,
+	// 256 for the Macintosh character set (overridden per run by the CHP,
+	// which Word for the Macintosh does not do in practice).
+	fibChse    = 0x14
+	chseMacRom = 256
 
 	nFibWord6First = 101
 	nFibWord6Last  = 105
@@ -56,7 +63,9 @@ type fib struct {
 	word6     bool
 	flags     uint16
 	lid       uint16
+	chse      uint16
 	fcMin     uint32
+	fcMac     uint32
 	ccp       [numCcp]uint32
 	fcLcbBase int // offset of the first fc/lcb pair in WordDocument
 	numPairs  int
@@ -72,6 +81,8 @@ func parseFIB(wd []byte) (*fib, error) {
 	f.lid, _ = u16(wd, fibLid)
 	f.flags, _ = u16(wd, fibFlags)
 	f.fcMin, _ = u32(wd, fibFcMin)
+	f.fcMac, _ = u32(wd, fibFcMac)
+	f.chse, _ = u16(wd, fibChse)
 	switch {
 	case f.nFib < nFibWord6First:
 		return nil, fmt.Errorf("%w: Word 2.x or older (nFib %d)", ErrUnsupportedVersion, f.nFib)
@@ -121,13 +132,25 @@ func parseFIB(wd []byte) (*fib, error) {
 	return f, nil
 }
 
+// word6Gap: the Word 6/95 FIB puts five 16-bit fields (wSpare4Fib,
+// pnChpFirst, pnPapFirst, cpnBteChp, cpnBtePap) after its 38th fc/lcb pair,
+// so later pairs (the endnote PLCs among them) sit 10 bytes further.
+const (
+	word6GapAfter = 38
+	word6GapSize  = 10
+)
+
 // fcLcb returns the fc/lcb pair with the given index, (0, 0) when absent.
 func (f *fib) fcLcb(wd []byte, i int) (fc, lcb uint32) {
 	if i >= f.numPairs {
 		return 0, 0
 	}
-	fc, _ = u32(wd, f.fcLcbBase+8*i)
-	lcb, _ = u32(wd, f.fcLcbBase+8*i+4)
+	off := f.fcLcbBase + 8*i
+	if f.word6 && i >= word6GapAfter {
+		off += word6GapSize
+	}
+	fc, _ = u32(wd, off)
+	lcb, _ = u32(wd, off+4)
 	return fc, lcb
 }
 

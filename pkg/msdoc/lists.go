@@ -1,7 +1,10 @@
 package msdoc
 
 import (
+	"strings"
 	"unicode/utf16"
+
+	"github.com/policytext/policytext/pkg/codepage"
 
 	"github.com/policytext/policytext/pkg/text"
 )
@@ -29,6 +32,9 @@ type listDef struct {
 type lfoDef struct {
 	lsid     int32
 	startAts map[int]int // level → overriding start
+	// levels replaces the list's levels where an LFOLVL carries its own LVL
+	// (fFormatting); nil when the LFO only changes starts.
+	levels []text.ListLevel
 }
 
 type listInfo struct {
@@ -67,18 +73,26 @@ func nfcName(nfc byte) string {
 }
 
 // parseLVL reads one LVL at b and returns it with its size (0 if b is too
-// short to hold it).
-func parseLVL(b []byte) (text.ListLevel, int) {
+// short to hold it). The characters of the label are drawn in the level's
+// font (its grpprlChpx): a symbol font maps them to Unicode (Symbol's
+// U+F0B7 is "•"), and Word's default second-level bullet, the letter "o"
+// in Courier New, is the hollow bullet it looks like, "◦" (U+25E6), as
+// LibreOffice renders it.
+func parseLVL(b []byte, fonts []string) (text.ListLevel, int) {
 	if len(b) < lvlfSize+2 {
 		return text.ListLevel{}, 0
 	}
 	start, _ := u32(b, 0)
 	lvl := text.ListLevel{Start: int(int32(start)), Format: nfcName(b[4]), Legal: b[5]&0x04 != 0}
+	if b[5]&0x08 != 0 { // fNoRestart: restart only below ilvlRestartLim
+		lvl.HasRestartLimit, lvl.RestartLimit = true, int(b[26])
+	}
 	switch b[15] { // ixchFollow: tab, space or nothing; a tab reads as a space
 	case 0, 1:
 		lvl.Follow = " "
 	}
-	pos := lvlfSize + int(b[25]) + int(b[24]) // grpprlPapx, grpprlChpx
+	chpx := lvlfSize + int(b[25]) // after grpprlPapx comes grpprlChpx
+	pos := chpx + int(b[24])
 	cch, ok := u16(b, pos)
 	if !ok || pos+2+2*int(cch) > len(b) {
 		return text.ListLevel{}, 0
@@ -88,7 +102,35 @@ func parseLVL(b []byte) (text.ListLevel, int) {
 		units[i], _ = u16(b, pos+2+2*i)
 	}
 	lvl.Pattern = utf16.Decode(units)
+	font := grpprlFont(b[chpx:pos], fonts)
+	for i, r := range lvl.Pattern {
+		if r < text.MaxListLevels {
+			continue
+		}
+		if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
+			lvl.Pattern[i] = m
+		}
+	}
+	if lvl.Format == "bullet" && string(lvl.Pattern) == "o" && strings.EqualFold(font, "Courier New") {
+		lvl.Pattern = []rune{'◦'}
+	}
 	return lvl, pos + 2 + 2*int(cch)
+}
+
+// grpprlFont returns the name of the font a CHPX grpprl sets for
+// non-East-Asian text (sprmCRgFtc2, else sprmCRgFtc0), "" when none.
+func grpprlFont(g []byte, fonts []string) string {
+	ftc := -1
+	walkSprms(g, func(op uint16, arg []byte) {
+		switch {
+		case op == sprmCRgFtc2, op == sprmCRgFtc0 && ftc < 0:
+			ftc = int(uint16(arg[0]) | uint16(arg[1])<<8)
+		}
+	})
+	if ftc >= 0 && ftc < len(fonts) {
+		return fonts[ftc]
+	}
+	return ""
 }
 
 func (p *parser) readLists() *listInfo {
@@ -114,7 +156,7 @@ func (p *parser) readLists() *listInfo {
 		}
 		def := &listDef{}
 		for l := 0; l < count; l++ {
-			lvl, size := parseLVL(b[pos:])
+			lvl, size := parseLVL(b[pos:], p.fonts)
 			if size == 0 {
 				return li.finish(p)
 			}
@@ -145,18 +187,20 @@ func (li *listInfo) finish(p *parser) *listInfo {
 					start, _ := u32(b, data)
 					flags, _ := u32(b, data+4)
 					data += 8
-					if flags&0x10 != 0 { // fStartAt
+					ilvl := int(flags & 0x0F)
+					if flags&0x10 != 0 && ilvl < text.MaxListLevels { // fStartAt
 						if li.lfos[i].startAts == nil {
 							li.lfos[i].startAts = map[int]int{}
 						}
-						li.lfos[i].startAts[int(flags&0x0F)] = int(int32(start))
+						li.lfos[i].startAts[ilvl] = int(int32(start))
 					}
-					if flags&0x20 != 0 { // fFormatting: an LVL follows
-						_, size := parseLVL(b[data:])
+					if flags&0x20 != 0 { // fFormatting: the level's own LVL follows
+						lvl, size := parseLVL(b[data:], p.fonts)
 						if size == 0 {
 							break
 						}
 						data += size
+						li.lfos[i].override(ilvl, lvl, li.lists[li.lfos[i].lsid])
 					}
 				}
 			}
@@ -164,6 +208,19 @@ func (li *listInfo) finish(p *parser) *listInfo {
 	}
 	li.styles = p.readStyleLists()
 	return li
+}
+
+// override replaces level ilvl of the LFO's list by lvl. The other levels
+// stay the list's; a replaced level keeps its own start unless an fStartAt
+// of the same LFOLVL says otherwise (that start is in startAts).
+func (lfo *lfoDef) override(ilvl int, lvl text.ListLevel, def *listDef) {
+	if def == nil || ilvl >= len(def.levels) {
+		return
+	}
+	if lfo.levels == nil {
+		lfo.levels = append([]text.ListLevel(nil), def.levels...)
+	}
+	lfo.levels[ilvl] = lvl
 }
 
 // readStyleLists reads, for every paragraph style, its base style and its
@@ -227,9 +284,16 @@ func (li *listInfo) label(props paraProps) string {
 	if def == nil {
 		return ""
 	}
+	// An LFO that restarts numbering counts on its own; one that only
+	// changes formatting shares the list's counters (Word numbers such
+	// paragraphs on from the list's).
 	key := int64(lfo.lsid)
 	if lfo.startAts != nil {
 		key = -int64(ilfo)
 	}
-	return li.counters.Label(key, def.levels, ilvl, lfo.startAts)
+	levels := def.levels
+	if lfo.levels != nil {
+		levels = lfo.levels
+	}
+	return li.counters.Label(key, levels, ilvl, lfo.startAts)
 }

@@ -68,6 +68,18 @@ func (t *papxTable) lookup(fc uint32) (paraProps, bool) {
 	return paraProps{}, false
 }
 
+// endsParagraphRun reports whether the character at cp is the last of a
+// PAPX run, i.e. where a paragraph mark belongs.
+func (p *parser) endsParagraphRun(cp uint32) bool {
+	fc, ok := fcOf(p.pieces, cp)
+	next, ok2 := fcOf(p.pieces, cp+1)
+	if !ok || !ok2 {
+		return false
+	}
+	i := sort.Search(len(p.papx.runs), func(i int) bool { return p.papx.runs[i].b > fc })
+	return i < len(p.papx.runs) && p.papx.runs[i].a <= fc && p.papx.runs[i].b == next
+}
+
 const fkpSize = 512
 
 // parsePapx reads PlcfBtePapx (from tbl) and the PAPX FKP pages it points to

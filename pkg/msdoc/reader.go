@@ -19,6 +19,11 @@ type paddedReader struct {
 	pastEnd atomic.Bool
 	// farthest is the largest end offset of a read that failed.
 	farthest atomic.Int64
+	// lastOff is the offset of the latest read. mscfb reads the FAT
+	// entries a stream read needs before its data, so after a one-sector
+	// stream read it is where that sector lies in the file (readStream
+	// uses it to see a sector chain come back on itself).
+	lastOff atomic.Int64
 }
 
 func newPaddedReader(r io.ReaderAt, size int64) *paddedReader {
@@ -26,6 +31,7 @@ func newPaddedReader(r io.ReaderAt, size int64) *paddedReader {
 }
 
 func (p *paddedReader) ReadAt(b []byte, off int64) (int, error) {
+	p.lastOff.Store(off)
 	if off < 0 {
 		return 0, io.ErrUnexpectedEOF
 	}

@@ -15,6 +15,7 @@ const (
 	chCellMark     = 0x07
 	chDrawnObject  = 0x08
 	chTab          = 0x09
+	chLineFeed     = 0x0A // not Word's; see storyBuilder.char
 	chLineBreak    = 0x0B
 	chPageBreak    = 0x0C // also the section mark
 	chParaMark     = 0x0D
@@ -32,6 +33,8 @@ const (
 // separator (field results are kept, instructions dropped, nesting honoured).
 type storyBuilder struct {
 	p      *parser
+	kind   text.StoryKind
+	base   uint32 // CP where the story starts
 	out    text.Builder
 	para   []byte // the paragraph being read; reused across paragraphs
 	fields []openField
@@ -39,6 +42,9 @@ type storyBuilder struct {
 	// prevCellEnd: the previous mark ended a cell; used by the mark-based
 	// fallback when a file has no paragraph properties (Word 6/95).
 	prevCellEnd bool
+	// afterNoteMark: a note's own mark was just written; the note's text
+	// follows it after exactly one space.
+	afterNoteMark bool
 }
 
 type openField struct {
@@ -48,7 +54,9 @@ type openField struct {
 
 const maxInstr = 512
 
-func newStoryBuilder(p *parser) *storyBuilder { return &storyBuilder{p: p} }
+func newStoryBuilder(p *parser, kind text.StoryKind, base uint32) *storyBuilder {
+	return &storyBuilder{p: p, kind: kind, base: base}
+}
 
 func (b *storyBuilder) char(r rune, cp uint32) {
 	if b.p.isDeleted(cp) {
@@ -91,6 +99,15 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 			b.endParagraph(r, cp)
 		}
 		return
+	case chLineFeed:
+		// Word never writes a line feed, but some converters put one where
+		// the paragraph mark belongs; when the paragraph properties end
+		// their run right after it, it is that mark. Elsewhere it shows
+		// nothing, as in LibreOffice.
+		if b.p.endsParagraphRun(cp) {
+			b.endParagraph(chParaMark, cp)
+		}
+		return
 	}
 	if b.hidden > 0 {
 		if f := &b.fields[len(b.fields)-1]; !f.inResult && len(f.instr) < maxInstr {
@@ -98,24 +115,57 @@ func (b *storyBuilder) char(r rune, cp uint32) {
 		}
 		return
 	}
+	if r == chFootnoteRef {
+		// An automatic note mark: the note's number (text package doc,
+		// "Note reference marks").
+		if mark, opens := b.p.notes.noteMark(b.kind, b.base, cp); mark != "" && b.noteGap(r) {
+			b.para = append(b.para, mark...)
+			b.afterNoteMark = opens
+		}
+		return
+	}
 	switch {
 	case r == chTab:
-		b.para = append(b.para, '\t')
+		if b.noteGap(r) {
+			b.para = append(b.para, '\t')
+		}
 	case r == chLineBreak:
-		b.para = append(b.para, '\n')
+		if b.noteGap(r) {
+			b.para = append(b.para, '\n')
+		}
 	case r == chNonBreakHyph:
-		b.para = utf8.AppendRune(b.para, '\u2011')
+		if b.noteGap(r) {
+			b.para = utf8.AppendRune(b.para, '\u2011')
+		}
 	case r < 0x20, r == chSoftHyphen, r == chZeroWidthBOM:
-		// pictures, object anchors, note and comment references,
-		// separators, column breaks, soft hyphens: nothing to read
+		// pictures, object anchors, comment references, separators,
+		// column breaks, soft hyphens: nothing to read
 	default:
-		b.para = utf8.AppendRune(b.para, r)
+		if b.noteGap(r) {
+			b.para = utf8.AppendRune(b.para, b.p.symbolChar(r, cp))
+		}
 	}
+}
+
+// noteGap is called before the character r adds text to the paragraph; it
+// reports whether r is still to be written. Right after a note's own mark,
+// white space is replaced by exactly one space.
+func (b *storyBuilder) noteGap(r rune) bool {
+	if !b.afterNoteMark {
+		return true
+	}
+	if r == ' ' || r == chTab {
+		return false
+	}
+	b.afterNoteMark = false
+	b.para = append(b.para, ' ')
+	return true
 }
 
 // endParagraph places the finished paragraph according to the properties of
 // its mark: outside tables, in a cell, ending a cell, or ending a row.
 func (b *storyBuilder) endParagraph(mark rune, cp uint32) {
+	b.afterNoteMark = false
 	s := string(b.para)
 	b.para = b.para[:0]
 	props, known := paraProps{}, false

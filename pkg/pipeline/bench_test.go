@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/policytext/policytext/pkg/store"
 )
 
 // BenchmarkThroughput runs the 190-attachment sample catalogue through the
@@ -30,13 +28,12 @@ func BenchmarkThroughput(b *testing.B) {
 				var mu sync.Mutex
 				var lat []time.Duration
 				runCtx, cancel := context.WithCancel(ctx)
-				ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{s.host()},
+				ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: workers, AllowedHosts: []string{s.host()},
 					Observe: func(_ bool, d time.Duration, _ string) { mu.Lock(); lat = append(lat, d); mu.Unlock() }}
 				done := make(chan struct{})
-				go func() { ex.Run(runCtx, workers); close(done) }()
+				go func() { ex.Run(runCtx); close(done) }()
 				start := time.Now()
-				f := &Fetcher{API: s.api, Store: s.st, JS: s.js, Log: s.log, PageSize: 50}
-				st, err := f.Crawl(ctx)
+				st, err := s.fetcher(50).Crawl(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -52,9 +49,8 @@ func BenchmarkThroughput(b *testing.B) {
 				elapsed := time.Since(start)
 				cancel()
 				<-done
-				keys, _ := s.st.List(ctx, store.Prefix, true)
 				texts := 0
-				for _, k := range keys {
+				for _, k := range s.rawKeys(b, "policies/") {
 					if strings.HasSuffix(k, ".txt") {
 						texts++
 					}

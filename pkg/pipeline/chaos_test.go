@@ -22,7 +22,6 @@ import (
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/sample"
-	"github.com/policytext/policytext/pkg/store"
 )
 
 // chaosCatalogue makes `copies` policies from the sample's 190, in turn
@@ -187,7 +186,7 @@ func TestChaos(t *testing.T) {
 	deadline := time.Now().Add(4 * time.Minute)
 	var tally map[string]int
 	for {
-		tally = countObjects(t, s.st, expected)
+		tally = countObjects(t, s, expected)
 		dead := deadCount(ctx, n.URL)
 		if tally["missing"] == 0 && dead == poison {
 			tally["dead"] = dead
@@ -203,27 +202,6 @@ func TestChaos(t *testing.T) {
 	if tally["extra"] != 0 || tally["reports"] != attachments-poison || tally["texts"] != attachments-poison {
 		t.Errorf("tally %v", tally)
 	}
-}
-
-// newStackOn is newStack on a given NATS server.
-func newStackOn(t *testing.T, natsURL, bucket string) *stack {
-	t.Helper()
-	st, err := store.New(testS3.StoreConfig(bucket))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Ensure(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	nc, js, err := queue.Connect(natsURL, "chaos-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	if err := queue.Setup(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
-	return &stack{st: st, js: js}
 }
 
 func deadCount(ctx context.Context, url string) int {
@@ -244,47 +222,44 @@ func deadCount(ctx context.Context, url string) int {
 }
 
 // countObjects checks the bucket against the expected policies: every
-// normal policy has exactly its six objects, a poisoned one its two.
-func countObjects(t *testing.T, st *store.Store, expected map[string]string) map[string]int {
+// normal policy has exactly its six objects (record, web text, report;
+// original, text and extraction record), a poisoned one its four (record,
+// web text, report, and the failed record of its dead-lettered job).
+func countObjects(t *testing.T, s *stack, expected map[string]string) map[string]int {
 	t.Helper()
-	keys, err := st.List(context.Background(), store.Prefix, true)
-	if err != nil {
-		return map[string]int{"missing": 1}
-	}
-	have := map[string]bool{}
+	byPolicy := map[string][]string{}
+	keys := s.rawKeys(t, "policies/")
 	for _, k := range keys {
-		have[k] = true
+		id, rest, _ := strings.Cut(strings.TrimPrefix(k, "policies/"), "/")
+		byPolicy[id] = append(byPolicy[id], rest)
 	}
 	tally := map[string]int{"objects": len(keys)}
 	want := 0
 	for id, kind := range expected {
-		names := []string{"policy.json", "policy.html"}
-		if kind == "ok" {
-			names = append(names, "reconcile.json")
-		}
-		for _, n := range names {
-			want++
-			if !have[store.Prefix+id+"/"+n] {
-				tally["missing"]++
-			}
-		}
-		if kind != "ok" {
-			continue
-		}
-		files := 0
-		for _, k := range keys {
-			if strings.HasPrefix(k, store.Prefix+id+"/files/") {
+		have := map[string]bool{}
+		files, texts := 0, 0
+		for _, n := range byPolicy[id] {
+			have[n] = true
+			if strings.HasPrefix(n, "files/") {
 				files++
-				if strings.HasSuffix(k, ".txt") {
-					tally["texts"]++
+				if strings.HasSuffix(n, ".txt") {
+					texts++
 				}
 			}
 		}
-		want += 3
-		if files < 3 {
-			tally["missing"] += 3 - files
+		for _, n := range []string{"policy.json", "web.txt", "reconcile.json"} {
+			if !have[n] {
+				tally["missing"]++
+			}
 		}
-		if have[store.Prefix+id+"/reconcile.json"] {
+		wantFiles := 3
+		if kind != "ok" {
+			wantFiles = 1
+		}
+		want += 3 + wantFiles
+		tally["missing"] += max(wantFiles-files, 0)
+		tally["texts"] += texts
+		if have["reconcile.json"] && kind == "ok" {
 			tally["reports"]++
 		}
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,75 +12,102 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/policytext/policytext/pkg/extract"
 	"github.com/policytext/policytext/pkg/queue"
+	"github.com/policytext/policytext/pkg/sniff"
 	"github.com/policytext/policytext/pkg/store"
 	"github.com/policytext/policytext/pkg/text"
 )
 
 // Extractor turns attachment jobs into stored text.
 type Extractor struct {
-	Store        Store
+	Store        *store.Store
 	JS           jetstream.JetStream
 	Log          *slog.Logger
+	Workers      int          // jobs at once, default 4
 	HTTP         *http.Client // default: 60 s timeout
 	AllowedHosts []string     // hosts attachments may come from (host or host:port)
 	MaxDownload  int64        // default 64 MiB
 	Limits       extract.Options
-	Progress     time.Duration                        // InProgress interval, default AckWait/3
-	Retry        func(delivered uint64) time.Duration // redelivery delay after a transient failure; default 5, 10, 20, 40 s
-	Observe      func(ok bool, latency time.Duration, errKind string)
+	// Progress is the InProgress interval; default a third of the
+	// consumer's AckWait.
+	Progress time.Duration
+	// Retry is the redelivery delay after a transient failure; default
+	// 5, 10, 20, 40 s.
+	Retry func(delivered uint64) time.Duration
+	// ShutdownGrace bounds a job in hand once Run's context ends.
+	ShutdownGrace time.Duration
+	Observe       func(ok bool, latency time.Duration, errKind string)
+
+	maxDeliver uint64 // the consumer's; its last delivery records a transient failure
 }
 
-// errPermanent marks failures that retrying cannot fix.
-var errPermanent = errors.New("permanent")
+// Failure is why a job failed: its kind (stored in the record, counted in
+// the metrics) and its cause. A permanent failure ends the job with a
+// recorded reason; any other is retried.
+type Failure struct {
+	Kind      string
+	Permanent bool
+	Err       error
+}
 
-// Run consumes jobs with n handlers at a time until ctx ends, then drains.
-func (e *Extractor) Run(ctx context.Context, n int) error {
-	cons, err := e.JS.Consumer(ctx, queue.JobsStream, queue.ExtractorDur)
+func (f *Failure) Error() string { return f.Kind + ": " + f.Err.Error() }
+func (f *Failure) Unwrap() error { return f.Err }
+
+func permanent(kind string, err error) *Failure {
+	return &Failure{Kind: kind, Permanent: true, Err: err}
+}
+
+// failureOf is the one place that maps an error to a failure kind.
+func failureOf(err error) *Failure {
+	var f *Failure
+	switch {
+	case errors.As(err, &f):
+		return f
+	case errors.Is(err, store.ErrBadID):
+		return permanent("invalid_id", err)
+	}
+	if kind := extract.Kind(err); kind != "" {
+		return permanent(kind, err)
+	}
+	// the network, the portal or the store: another delivery may succeed
+	return &Failure{Kind: "transient", Err: err}
+}
+
+// Run consumes jobs with Workers handlers at a time until ctx ends, then
+// lets the jobs in hand finish (within ShutdownGrace). It returns an error
+// only when it cannot go on.
+func (e *Extractor) Run(ctx context.Context) error {
+	e.maxDeliver = queue.JobMaxDeliver
+	if cons, err := e.JS.Consumer(ctx, queue.JobsStream, queue.ExtractorDur); err == nil {
+		if info, err := cons.Info(ctx); err == nil {
+			if e.Progress <= 0 && info.Config.AckWait > 0 {
+				// keep jobs alive well within the consumer's actual ack wait
+				e.Progress = info.Config.AckWait / 3
+			}
+			if info.Config.MaxDeliver > 0 {
+				e.maxDeliver = uint64(info.Config.MaxDeliver)
+			}
+		}
+	}
+	err := pool{js: e.JS, stream: queue.JobsStream, durable: queue.ExtractorDur, n: cmpOr(e.Workers, 4),
+		grace: e.ShutdownGrace, log: e.Log, handle: e.Handle}.run(ctx)
 	if err != nil {
 		return fmt.Errorf("extractor: %w", err)
 	}
-	if e.Progress <= 0 {
-		// keep jobs alive well within the consumer's actual ack wait
-		e.Progress = queue.JobAckWait / 3
-		if info, err := cons.Info(ctx); err == nil && info.Config.AckWait > 0 {
-			e.Progress = info.Config.AckWait / 3
-		}
-	}
-	return runPool(ctx, cons, n, e.Handle)
+	return nil
 }
 
-// runPool runs n fetch loops on one durable consumer; each message is
-// handled to the end before the loop takes the next (so AckWait only runs
-// while a job is really being worked on).
-func runPool(ctx context.Context, cons jetstream.Consumer, n int, handle func(context.Context, jetstream.Msg)) error {
-	var wg sync.WaitGroup
-	for range max(n, 1) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
-				if err != nil {
-					if ctx.Err() == nil {
-						time.Sleep(200 * time.Millisecond) // server restarting: try again
-					}
-					continue
-				}
-				for m := range batch.Messages() {
-					// finish a job even while shutting down: its ack must land
-					handle(context.WithoutCancel(ctx), m)
-				}
-			}
-		})
+func cmpOr(v, def int) int {
+	if v > 0 {
+		return v
 	}
-	wg.Wait()
-	return nil
+	return def
 }
 
 // Handle processes one job message. Every branch decides the message's fate.
@@ -89,11 +117,7 @@ func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 	if backoff == nil {
 		backoff = defaultBackoff
 	}
-	md, _ := m.Metadata()
-	delivered := uint64(1)
-	if md != nil {
-		delivered = md.NumDelivered
-	}
+	n := delivered(m)
 	job, err := queue.Decode[queue.AttachmentJob](m.Data())
 	if err != nil {
 		// unreadable: no retry can help, nothing to record it under
@@ -102,34 +126,59 @@ func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	log := e.Log.With("policy", job.PolicyID, "file", job.FileID)
-	stop := e.keepAlive(m)
-	rec, data, res, err := e.process(ctx, job)
+	stop := keepAlive(cmpDur(e.Progress, queue.JobAckWait/3), m)
+	run := strconv.FormatUint(streamSeq(m), 10) + "." + strconv.FormatUint(n, 10)
+	rec, err := e.process(ctx, job, run)
 	stop()
-	switch {
-	case err == nil:
-		// stored: announce and ack
-		if perr := queue.PublishExtracted(ctx, e.JS, queue.Extracted{PolicyID: job.PolicyID, FileID: job.FileID, OK: true}); perr != nil {
-			log.Warn("event not published; will redo the job", "err", perr)
-			m.NakWithDelay(backoff(delivered))
-			return
+	fail := failureOf(err)
+	if err != nil && !fail.Permanent {
+		if e.maxDeliver > 0 && n >= e.maxDeliver {
+			// the last delivery: record why, for the dead-letter mover and
+			// the reconciler (a failure to record leaves it to the mover)
+			e.recordLastFailure(ctx, job, run, err)
 		}
-		log.Info("extracted", "format", res.Format, "bytes", len(data), "ms", rec.ElapsedMS)
+		// download or store trouble: try again later, later each time
+		log.Warn("transient failure; redelivering", "attempt", n, "err", err)
+		m.NakWithDelay(backoff(n))
+		return
+	}
+	// stored, or failed for good with its record stored: announce it
+	ev := queue.Extracted{PolicyID: job.PolicyID, FileID: job.FileID, OK: rec.OK, Error: rec.Error, Run: run, Record: rec}
+	if perr := queue.PublishExtracted(ctx, e.JS, ev); perr != nil {
+		// the record is stored but nobody heard of it: redo the job (it is idempotent)
+		log.Warn("event not published; will redo the job", "err", perr)
+		m.NakWithDelay(backoff(n))
+		return
+	}
+	if rec.OK {
+		log.Info("extracted", "format", rec.Format, "bytes", rec.Bytes, "took", time.Since(start).Round(time.Millisecond).String())
 		e.observe(true, start, "")
 		m.Ack()
-	case errors.Is(err, errPermanent):
-		// recorded as failed with its reason; the job is over
-		if perr := queue.PublishExtracted(ctx, e.JS, queue.Extracted{PolicyID: job.PolicyID, FileID: job.FileID, Error: rec.Error}); perr != nil {
-			m.NakWithDelay(backoff(delivered))
-			return
-		}
-		log.Warn("attachment failed for good", "kind", rec.ErrorKind, "err", rec.Error)
-		e.observe(false, start, rec.ErrorKind)
-		m.TermWithReason(rec.ErrorKind + ": " + rec.Error)
-	default:
-		// download or store trouble: try again later, later each time
-		log.Warn("transient failure; redelivering", "attempt", delivered, "err", err)
-		m.NakWithDelay(backoff(delivered))
+		return
 	}
+	log.Warn("attachment failed for good", "kind", rec.ErrorKind, "err", rec.Error)
+	e.observe(false, start, rec.ErrorKind)
+	m.TermWithReason(rec.ErrorKind + ": " + rec.Error)
+}
+
+// recordLastFailure stores and announces the failure of a job's last
+// delivery (errorKind dead_letter, with its error); the job itself then
+// runs out of deliveries and the dead-letter mover moves it.
+func (e *Extractor) recordLastFailure(ctx context.Context, job queue.AttachmentJob, run string, cause error) {
+	rec := store.Record{PolicyID: job.PolicyID, FileID: job.FileID, FileName: job.FileName, FileURL: job.FileURL,
+		ErrorKind: deadLetterKind, Run: run, At: time.Now().UTC(),
+		Error: fmt.Sprintf("gave up after %d deliveries: %v", e.maxDeliver, cause)}
+	if err := e.Store.PutRecord(ctx, rec); err != nil {
+		return
+	}
+	queue.PublishExtracted(ctx, e.JS, queue.Extracted{PolicyID: rec.PolicyID, FileID: rec.FileID, Error: rec.Error, Run: run, Record: &rec})
+}
+
+func cmpDur(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 func (e *Extractor) observe(ok bool, start time.Time, kind string) {
@@ -138,71 +187,46 @@ func (e *Extractor) observe(ok bool, start time.Time, kind string) {
 	}
 }
 
-// keepAlive tells the server the job is being worked on, so that a long
-// download or parse is not redelivered to another worker.
-func (e *Extractor) keepAlive(m jetstream.Msg) (stop func()) {
-	every := e.Progress
-	if every <= 0 {
-		every = queue.JobAckWait / 3
-	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				m.InProgress()
-			}
-		}
-	}()
-	return func() { close(done) }
-}
-
-// process downloads, extracts and stores one attachment. A permanent
-// failure is stored as the record and returned wrapping errPermanent.
-func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob) (*Record, []byte, *extract.Result, error) {
+// process downloads, extracts and stores one attachment. It returns the
+// stored record (successful, or failed for good), or an error when nothing
+// could be recorded and the job should be retried. Every write is an
+// overwrite of the same keys, and the record is written last, so doing a
+// job twice leaves what doing it once does.
+func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run string) (*store.Record, error) {
 	start := time.Now()
-	rec := &Record{PolicyID: job.PolicyID, FileID: job.FileID, FileName: job.FileName, FileURL: job.FileURL}
-	recKey, err := store.RecordKey(job.PolicyID, job.FileID)
-	if err != nil {
+	rec := &store.Record{PolicyID: job.PolicyID, FileID: job.FileID, FileName: job.FileName, FileURL: job.FileURL, Run: run}
+	if !store.ValidID(job.PolicyID) || !store.ValidID(job.FileID) {
 		// ids that cannot form a key cannot be recorded either
-		rec.Error, rec.ErrorKind = err.Error(), "invalid_id"
-		return rec, nil, nil, fmt.Errorf("%w: %v", errPermanent, err)
+		return nil, permanent("invalid_id", fmt.Errorf("job ids %q/%q are not portal ids", job.PolicyID, job.FileID))
 	}
-	fail := func(kind string, err error) (*Record, []byte, *extract.Result, error) {
-		rec.OK, rec.Error, rec.ErrorKind, rec.ElapsedMS = false, err.Error(), kind, since(start)
-		if perr := putJSON(ctx, e.Store, recKey, rec); perr != nil {
-			return rec, nil, nil, perr // not recorded yet: retry
+	failed := func(err error) (*store.Record, error) {
+		f := failureOf(err)
+		if !f.Permanent {
+			return nil, err
 		}
-		return rec, nil, nil, fmt.Errorf("%w: %v", errPermanent, err)
+		rec.OK, rec.Error, rec.ErrorKind, rec.ElapsedMS, rec.At = false, f.Err.Error(), f.Kind, sinceMS(start), time.Now().UTC()
+		if err := e.Store.PutRecord(ctx, *rec); err != nil {
+			return nil, err // not recorded yet: retry
+		}
+		return rec, nil
 	}
 	data, err := e.download(ctx, job.FileURL)
-	var pe *permanentError
-	switch {
-	case errors.As(err, &pe):
-		return fail(pe.kind, err)
-	case err != nil:
-		return rec, nil, nil, err
+	if err != nil {
+		return failed(err)
 	}
 	sum := sha256.Sum256(data)
-	rec.Bytes, rec.SHA256 = len(data), hex.EncodeToString(sum[:])
-	origKey, _ := store.OriginalKey(job.PolicyID, job.FileID, job.FileType)
-	meta := map[string]string{"original-name": job.FileName, "source-url": job.FileURL, "sha256": rec.SHA256}
+	rec.Bytes, rec.SHA256 = int64(len(data)), hex.EncodeToString(sum[:])
+	format := extract.Identify(data[:min(len(data), sniff.HeadSize)])
 	// the original is kept whatever its fate: a failed file can be looked at
-	if err := e.Store.Put(ctx, origKey, contentType(job.FileType), data, meta); err != nil {
-		return rec, nil, nil, err
+	if err := e.Store.PutOriginal(ctx, rec, format.Ext, format.ContentType, bytes.NewReader(data), int64(len(data))); err != nil {
+		return nil, err
 	}
 	res, err := extract.Bytes(ctx, data, e.Limits)
 	if err != nil {
-		return fail(errorKind(err), err)
+		return failed(err)
 	}
-	txt := res.Doc.PlainText(text.RenderOptions{})
-	textKey, _ := store.TextKey(job.PolicyID, job.FileID)
-	if err := e.Store.Put(ctx, textKey, store.TextPlain, []byte(txt), map[string]string{"sha256": rec.SHA256}); err != nil {
-		return rec, nil, nil, err
+	if err := e.Store.PutText(ctx, *rec, res.Doc.PlainText(text.RenderOptions{})); err != nil {
+		return nil, err
 	}
 	rec.OK, rec.Format, rec.Version = true, string(res.Format), res.Doc.Version
 	rec.Stories = map[string]int{}
@@ -213,29 +237,22 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob) (*Reco
 			rec.Paragraphs, rec.Tables = c.Paragraphs, c.Tables
 		}
 	}
-	rec.ElapsedMS = since(start)
-	if err := putJSON(ctx, e.Store, recKey, rec); err != nil {
-		return rec, nil, nil, err
+	rec.ElapsedMS, rec.At = sinceMS(start), time.Now().UTC()
+	if err := e.Store.PutRecord(ctx, *rec); err != nil {
+		return nil, err
 	}
-	return rec, data, res, nil
+	return rec, nil
 }
-
-type permanentError struct {
-	kind string
-	err  error
-}
-
-func (p *permanentError) Error() string { return p.err.Error() }
 
 // download fetches an attachment from an allowed host within the size and
 // time limits.
 func (e *Extractor) download(ctx context.Context, raw string) ([]byte, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, &permanentError{"bad_url", fmt.Errorf("attachment URL %q is not http(s)", raw)}
+		return nil, permanent("bad_url", fmt.Errorf("attachment URL %q is not http(s)", raw))
 	}
 	if !slices.Contains(e.AllowedHosts, u.Host) && !slices.Contains(e.AllowedHosts, u.Hostname()) {
-		return nil, &permanentError{"host_not_allowed", fmt.Errorf("attachment host %q is not allowed", u.Host)}
+		return nil, permanent("host_not_allowed", fmt.Errorf("attachment host %q is not allowed", u.Host))
 	}
 	hc := e.HTTP
 	if hc == nil {
@@ -243,7 +260,7 @@ func (e *Extractor) download(ctx context.Context, raw string) ([]byte, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
-		return nil, &permanentError{"bad_url", err}
+		return nil, permanent("bad_url", err)
 	}
 	req.Header.Set("User-Agent", "policytext/1")
 	resp, err := hc.Do(req)
@@ -253,11 +270,11 @@ func (e *Extractor) download(ctx context.Context, raw string) ([]byte, error) {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, &permanentError{"not_found", fmt.Errorf("download: HTTP %d", resp.StatusCode)}
+		return nil, permanent("not_found", fmt.Errorf("download: HTTP %d", resp.StatusCode))
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 		return nil, fmt.Errorf("download: HTTP %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return nil, &permanentError{"http_error", fmt.Errorf("download: HTTP %d", resp.StatusCode)}
+		return nil, permanent("http_error", fmt.Errorf("download: HTTP %d", resp.StatusCode))
 	}
 	limit := e.MaxDownload
 	if limit <= 0 {
@@ -268,34 +285,10 @@ func (e *Extractor) download(ctx context.Context, raw string) ([]byte, error) {
 		return nil, fmt.Errorf("download: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return nil, &permanentError{"too_large", fmt.Errorf("download: larger than %d bytes", limit)}
+		return nil, permanent("too_large", fmt.Errorf("download: larger than %d bytes", limit))
 	}
 	if resp.ContentLength > 0 && int64(len(data)) != resp.ContentLength {
 		return nil, fmt.Errorf("download: got %d of %d bytes", len(data), resp.ContentLength)
 	}
 	return data, nil
-}
-
-func contentType(fileType string) string {
-	switch strings.ToLower(fileType) {
-	case "doc":
-		return "application/msword"
-	case "docx":
-		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-	}
-	return "application/octet-stream"
-}
-
-// errorKind names an extraction failure for records and metrics.
-func errorKind(err error) string {
-	for _, k := range []struct {
-		err  error
-		name string
-	}{{extract.ErrEmpty, "empty"}, {extract.ErrUnsupportedFormat, "unsupported_format"}, {extract.ErrEncrypted, "encrypted"},
-		{extract.ErrTruncated, "truncated"}, {extract.ErrTooLarge, "too_large"}, {extract.ErrTimeout, "timeout"}, {extract.ErrCorrupt, "corrupt"}} {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return "error"
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,49 +11,107 @@ import (
 	"time"
 
 	"github.com/policytext/policytext/pkg/devstack"
+	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/sample"
+	"github.com/policytext/policytext/pkg/store"
 )
 
 // TestPoisonedJobIsDeadLettered: a job that fails every time ends in the
-// dead-letter stream with its reason; the others finish.
+// dead-letter stream with its reason and as a failed record (dead_letter,
+// with its last error); its policy is still reconciled with the
+// attachments it has; the other jobs finish.
 func TestPoisonedJobIsDeadLettered(t *testing.T) {
 	s := newStack(t, "poison")
 	ctx := context.Background()
 	var good atomic.Int64
+	doc, _ := readSampleFile("202404/da13243e9a1e444e9246b2ebda53410e.doc")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "poison") {
 			http.Error(w, "always broken", http.StatusBadGateway)
 			return
 		}
-		b, _ := readSampleFile("202404/da13243e9a1e444e9246b2ebda53410e.doc")
-		w.Write(b)
+		w.Write(doc)
 	}))
 	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{host},
-		Retry:   func(uint64) time.Duration { return 20 * time.Millisecond },
-		Observe: func(ok bool, _ time.Duration, _ string) { good.Add(1) }}
-	queue.PublishJob(ctx, s.js, queue.AttachmentJob{PolicyID: "7", FileID: "70", FileType: "doc", FileURL: srv.URL + "/poison.doc"}, "")
-	for i := range 3 {
-		queue.PublishJob(ctx, s.js, queue.AttachmentJob{PolicyID: "7", FileID: "8" + string(rune('0'+i)), FileType: "doc", FileURL: srv.URL + "/ok.doc?" + string(rune('a'+i))}, "")
+	// policy 7: the sample's first record, with a poisoned attachment added
+	var cat struct {
+		Data struct {
+			Result []map[string]any `json:"result"`
+		} `json:"data"`
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go ex.Run(runCtx, 2)
-	deadline := time.Now().Add(20 * time.Second)
-	moved := 0
-	for moved == 0 && time.Now().Before(deadline) {
-		n, err := queue.MoveDead(ctx, s.js, func(queue.AttachmentJob) string { return "exceeded deliveries" }, 0)
-		if err != nil {
+	json.Unmarshal(sample.Catalogue(), &cat)
+	rec := cat.Data.Result[0]
+	files := []any{}
+	for i, id := range []string{"70", "80", "81", "82"} {
+		url := srv.URL + "/ok.doc?" + id
+		if i == 0 {
+			url = srv.URL + "/poison.doc"
+		}
+		files = append(files, map[string]any{"fileId": id, "fileName": id + ".doc", "fileType": "doc", "fileUrl": url})
+	}
+	rec["id"], rec["files"] = "7", files
+	raw, _ := json.Marshal(rec)
+	var p policyapi.Policy
+	json.Unmarshal(raw, &p)
+	p.Raw = raw
+	if err := s.st.PutPolicy(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range p.Files {
+		job := queue.AttachmentJob{PolicyID: "7", FileID: f.FileID, FileName: f.FileName, FileType: "doc", FileURL: f.FileURL}
+		if _, err := queue.PublishJob(ctx, s.js, job, ""); err != nil {
 			t.Fatal(err)
 		}
-		moved += n
+	}
+	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: 2, AllowedHosts: []string{strings.TrimPrefix(srv.URL, "http://")},
+		Retry:   func(uint64) time.Duration { return 20 * time.Millisecond },
+		Observe: func(ok bool, _ time.Duration, _ string) { good.Add(1) }}
+	dead := &DeadLetters{Store: s.st, JS: s.js, Log: s.log}
+	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
+	runCtx, cancel := context.WithCancel(ctx)
+	errs := make(chan error, 3)
+	for _, run := range []func(context.Context) error{ex.Run, dead.Run, rc.Run} {
+		go func() { errs <- run(runCtx) }()
+	}
+	defer func() {
+		cancel()
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	var rep store.Report
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		var err error
+		if rep, err = s.st.Report(ctx, "7"); err == nil && len(rep.Attachments) == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("policy 7 not reported: %v", err)
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	st, _ := queue.ReadStatus(ctx, s.js)
-	if moved != 1 || st.Dead != 1 || good.Load() != 3 {
-		t.Fatalf("moved %d, dead %d, finished %d", moved, st.Dead, good.Load())
+	st := s.waitIdle(t)
+	r, err := s.st.Record(ctx, "7", "70")
+	if err != nil || r.OK || r.ErrorKind != "dead_letter" || !strings.Contains(r.Error, "HTTP 502") {
+		t.Errorf("dead record %+v %v", r, err)
+	}
+	if st.Dead != 1 || good.Load() != 3 || st.Failed != 1 || st.Done != 3 {
+		t.Fatalf("status %+v, finished %d", st, good.Load())
+	}
+	if a := rep.Attachments[0]; a.OK || a.ErrorKind != "dead_letter" || rep.Report.Verdict == "" {
+		t.Errorf("report %+v", rep)
+	}
+	deadStream, _ := s.js.Stream(ctx, queue.DeadStream)
+	m, err := deadStream.GetMsg(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dj, _ := queue.Decode[queue.AttachmentJob](m.Data)
+	if dj.FileID != "70" || !strings.Contains(dj.Reason, "HTTP 502") {
+		t.Errorf("dead job %+v", dj)
 	}
 }
 
@@ -63,8 +122,7 @@ func TestS3OutageLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	var extracted atomic.Int64
 	s.portal.Limit(40)
-	f := &Fetcher{API: s.api, Store: s.st, JS: s.js, Log: s.log, PageSize: 10}
-	if _, err := f.Crawl(ctx); err != nil {
+	if _, err := s.fetcher(10).Crawl(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s.workers(t, &extracted, func(e *Extractor) {

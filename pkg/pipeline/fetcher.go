@@ -1,12 +1,9 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -23,19 +20,61 @@ import (
 // attachment of every policy that is new or whose attachments changed.
 type Fetcher struct {
 	API      *policyapi.Client
-	Store    Store
+	Store    *store.Store
 	JS       jetstream.JetStream
 	Log      *slog.Logger
 	PageSize int // default 50
+	// Observe, when set, learns each crawl's figures (for metrics).
+	Observe func(CrawlStats, error)
+
+	indexOnce sync.Once
+	index     *store.IndexReader
 }
 
 // CrawlStats counts one crawl.
 type CrawlStats struct {
 	Policies    int `json:"policies"`
 	Attachments int `json:"attachments"`
-	New         int `json:"new"`     // policies stored for the first time or changed
+	New         int `json:"new"`     // policies stored for the first time
+	Changed     int `json:"changed"` // policies whose record changed
 	Queued      int `json:"queued"`  // jobs published (not duplicates)
 	Invalid     int `json:"invalid"` // records refused (bad ids)
+}
+
+// Counts are the figures by name, for metrics.
+func (s CrawlStats) Counts() map[string]int {
+	return map[string]int{"policies": s.Policies, "attachments": s.Attachments, "new": s.New, "changed": s.Changed,
+		"queued": s.Queued, "invalid": s.Invalid}
+}
+
+// Run crawls at once and then every interval until ctx ends. A failed crawl
+// (the portal, NATS or S3 away) is tried again soon, not an interval later:
+// a crawl that finds nothing new is cheap.
+func (f *Fetcher) Run(ctx context.Context, interval time.Duration) error {
+	for failures := 0; ; {
+		wait := interval
+		st, err := f.Crawl(ctx)
+		if f.Observe != nil && ctx.Err() == nil {
+			f.Observe(st, err)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			failures++
+			wait = min(interval, time.Duration(failures)*15*time.Second)
+			f.Log.Error("crawl failed; retrying", "err", err, "in", wait.String())
+		default:
+			failures = 0
+			f.Log.Info("crawled", "policies", st.Policies, "new", st.New, "changed", st.Changed, "queued", st.Queued,
+				"invalid", st.Invalid, "next", wait.String())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Crawl pages through the portal once. Policies are stored and queued by
@@ -47,94 +86,171 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 	if size <= 0 {
 		size = 50
 	}
+	known, err := f.knownPolicies(ctx)
+	if err != nil {
+		return st, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		mu       sync.Mutex
 		wg       sync.WaitGroup
 		firstErr error
+		rows     []store.Row
 	)
-	sem := make(chan struct{}, 8)
-	err := f.API.Crawl(ctx, size, func(p policyapi.Policy) error {
+	// flushRows stores the index rows gathered so far as one segment
+	flushRows := func(all bool) error {
 		mu.Lock()
-		defer mu.Unlock()
+		if len(rows) < 100 && !all {
+			mu.Unlock()
+			return nil
+		}
+		batch := rows
+		rows = nil
+		mu.Unlock()
+		return f.Store.AppendIndex(ctx, batch)
+	}
+	sem := make(chan struct{}, 8)
+	err = f.API.Crawl(ctx, size, func(p policyapi.Policy) error {
+		mu.Lock()
 		if firstErr != nil {
+			mu.Unlock()
 			return firstErr
 		}
 		st.Policies++
 		st.Attachments += len(p.Files)
+		mu.Unlock()
 		if err := p.Validate(); err != nil {
 			// an id that is not digits never reaches a key or a subject
 			f.Log.Warn("skipping invalid record", "err", err)
+			mu.Lock()
 			st.Invalid++
+			mu.Unlock()
 			return nil
 		}
 		// take a slot before starting: at most 8 policies are held in
 		// memory at once, however long the catalogue
-		mu.Unlock()
 		sem <- struct{}{}
-		mu.Lock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer func() { <-sem }()
-			n, changed, err := f.storePolicy(ctx, p)
+			out, err := f.storePolicy(ctx, p, known[p.ID])
 			mu.Lock()
-			defer mu.Unlock()
-			if changed {
+			st.Queued += out.queued
+			if out.isNew {
 				st.New++
+			} else if out.changed {
+				st.Changed++
 			}
-			st.Queued += n
+			if out.row != nil {
+				rows = append(rows, *out.row)
+			}
 			if err != nil && firstErr == nil {
 				firstErr = err
 				cancel()
 			}
-		}()
+			mu.Unlock()
+			if err == nil {
+				if err := flushRows(false); err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+				}
+			}
+		})
 		return nil
 	})
 	wg.Wait()
-	if firstErr != nil {
-		return st, firstErr
+	if ferr := flushRows(true); ferr != nil && firstErr == nil && err == nil {
+		err = ferr
 	}
-	return st, err
+	return st, cmpErr(firstErr, err)
 }
 
-// storePolicy stores the record and its page when they are new or differ
-// from the stored ones, and queues the attachments when they are new or
-// changed. The order makes a crash at any point harmless: the page, then the
-// jobs, then policy.json, whose presence means "done" to the next crawl (a
-// crash before it re-queues the same jobs, which the queue deduplicates).
-func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy) (queued int, changed bool, err error) {
-	key, _ := store.PolicyKey(p.ID)
-	old, err := f.Store.Get(ctx, key, 64<<20)
-	changed = true
+func cmpErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownPolicies reads the index: what the last crawls stored.
+func (f *Fetcher) knownPolicies(ctx context.Context) (map[string]*store.PolicyFacts, error) {
+	f.indexOnce.Do(func() { f.index = f.Store.NewIndexReader() })
+	rows, err := f.index.Rows(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fetcher: index: %w", err)
+	}
+	known := make(map[string]*store.PolicyFacts, len(rows))
+	for _, r := range rows {
+		if r.Policy != nil {
+			known[r.ID] = r.Policy
+		}
+	}
+	return known, nil
+}
+
+type stored struct {
+	queued         int
+	isNew, changed bool
+	row            *store.Row // the index row to write, if any
+}
+
+// storePolicy stores a policy that is new or differs from the stored one,
+// and queues its attachments when they are new or changed. The order makes
+// a crash at any point harmless: the web text, then the jobs, then
+// policy.json (whose presence means "done" to the next crawl: a crash
+// before it re-queues the same jobs, which the queue deduplicates), then
+// the event that asks the reconciler to look, then the index row.
+func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *store.PolicyFacts) (stored, error) {
+	var out stored
+	sha := store.PolicySHA256(p)
+	if known != nil && known.SHA256 == sha {
+		return out, nil // as the last crawl stored it
+	}
+	prev, err := f.Store.Policy(ctx, p.ID)
+	var prevp *policyapi.Policy
 	switch {
 	case err == nil:
-		var prev policyapi.Policy
-		if json.Unmarshal(old, &prev) == nil && sameFiles(prev.Files, p.Files) {
-			changed = false
-			if bytes.Equal(old, p.Raw) {
-				return 0, false, nil // nothing to write either
-			}
+		prevp = &prev
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrCorrupt):
+		// new, or unreadable: store it afresh
+	default:
+		return out, err
+	}
+	facts := store.NewPolicyFacts(p)
+	if known != nil {
+		facts.Changed, facts.Versions = known.Changed, known.Versions
+	}
+	if prevp != nil && string(prev.Raw) == string(p.Raw) {
+		// stored, but its index row was lost (a crash): write the row, and
+		// make sure the reconciler has looked at this version
+		out.row = &store.Row{ID: p.ID, Policy: facts}
+		return out, queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha})
+	}
+	out.isNew, out.changed = prevp == nil, prevp != nil
+	if out.changed {
+		facts.Changed, facts.Versions = facts.At, facts.Versions+1
+	}
+	if prevp == nil || prev.PolicyText != p.PolicyText || prev.PolicyTitle != p.PolicyTitle {
+		if err := f.Store.PutWebText(ctx, p); err != nil {
+			return out, err
 		}
-	case !errors.Is(err, store.ErrNotFound):
-		return 0, false, err
 	}
-	htmlKey, _ := store.PolicyHTMLKey(p.ID)
-	page := "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + html.EscapeString(p.PolicyTitle) +
-		"</title></head><body>\n" + p.PolicyText + "\n</body></html>\n"
-	if err := f.Store.Put(ctx, htmlKey, store.HTML, []byte(page), nil); err != nil {
-		return 0, changed, err
-	}
-	if changed {
-		if queued, err = f.queue(ctx, p, ""); err != nil {
-			return queued, changed, err
+	if prevp == nil || !sameFiles(prev.Files, p.Files) {
+		if out.queued, err = f.queue(ctx, p, ""); err != nil {
+			return out, err
 		}
 	}
-	if err := f.Store.Put(ctx, key, store.JSON, p.Raw, nil); err != nil {
-		return queued, changed, err
+	if err := f.Store.PutPolicy(ctx, p, prevp); err != nil {
+		return out, err
 	}
-	return queued, changed, nil
+	if err := queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha}); err != nil {
+		return out, err
+	}
+	out.row = &store.Row{ID: p.ID, Policy: facts}
+	return out, nil
 }
 
 // sameFiles compares attachments by what identifies their content; the
@@ -176,21 +292,16 @@ func (f *Fetcher) queue(ctx context.Context, p policyapi.Policy, salt string) (i
 func (f *Fetcher) Reprocess(ctx context.Context, ids []string, salt string) (int, error) {
 	n := 0
 	for _, id := range ids {
-		key, err := store.PolicyKey(id)
-		if err != nil {
+		p, err := f.Store.Policy(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrBadID):
 			f.Log.Warn("ignoring invalid policy id in request", "id", id)
 			continue
-		}
-		b, err := f.Store.Get(ctx, key, 64<<20)
-		if errors.Is(err, store.ErrNotFound) {
+		case errors.Is(err, store.ErrNotFound):
 			f.Log.Warn("requested policy is not stored (not crawled yet?)", "id", id)
 			continue
-		} else if err != nil {
+		case err != nil:
 			return n, err
-		}
-		var p policyapi.Policy
-		if err := json.Unmarshal(b, &p); err != nil {
-			return n, fmt.Errorf("fetcher: stored policy %s: %w", id, err)
 		}
 		k, err := f.queue(ctx, p, salt)
 		n += k
@@ -203,25 +314,25 @@ func (f *Fetcher) Reprocess(ctx context.Context, ids []string, salt string) (int
 
 // ServeRequests handles "process these policy ids" requests until ctx ends.
 func (f *Fetcher) ServeRequests(ctx context.Context) error {
-	cons, err := f.JS.Consumer(ctx, queue.RequestsStream, queue.FetcherDur)
+	err := pool{js: f.JS, stream: queue.RequestsStream, durable: queue.FetcherDur, n: 1, log: f.Log,
+		handle: func(ctx context.Context, m jetstream.Msg) {
+			req, err := queue.Decode[queue.ProcessRequest](m.Data())
+			if err != nil {
+				m.TermWithReason("malformed request") // nothing to retry
+				return
+			}
+			salt := "req" + strconv.FormatUint(streamSeq(m), 10)
+			n, err := f.Reprocess(ctx, req.PolicyIDs, salt)
+			if err != nil {
+				f.Log.Warn("reprocess failed; retrying", "err", err)
+				m.NakWithDelay(5 * time.Second)
+				return
+			}
+			f.Log.Info("reprocess requested", "policies", len(req.PolicyIDs), "queued", n)
+			m.Ack()
+		}}.run(ctx)
 	if err != nil {
-		return fmt.Errorf("fetcher: %w", err)
+		return fmt.Errorf("fetcher: requests: %w", err)
 	}
-	return runPool(ctx, cons, 1, func(ctx context.Context, m jetstream.Msg) {
-		req, err := queue.Decode[queue.ProcessRequest](m.Data())
-		if err != nil {
-			m.TermWithReason("malformed request") // nothing to retry
-			return
-		}
-		md, _ := m.Metadata()
-		salt := "req" + strconv.FormatUint(md.Sequence.Stream, 10)
-		n, err := f.Reprocess(ctx, req.PolicyIDs, salt)
-		if err != nil {
-			f.Log.Warn("reprocess failed; retrying", "err", err)
-			m.NakWithDelay(5 * time.Second)
-			return
-		}
-		f.Log.Info("reprocess requested", "policies", len(req.PolicyIDs), "queued", n)
-		m.Ack()
-	})
+	return nil
 }

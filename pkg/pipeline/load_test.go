@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -20,7 +19,6 @@ import (
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/sample"
-	"github.com/policytext/policytext/pkg/store"
 )
 
 // TestLoad pushes LOAD_ATTACHMENTS (default 10,000) attachments through
@@ -64,11 +62,11 @@ func loadInProcess(t *testing.T, cat []byte, n int) string {
 	var done atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{strings.TrimPrefix(srv, "http://")},
+	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: 4, AllowedHosts: []string{strings.TrimPrefix(srv, "http://")},
 		Observe: func(bool, time.Duration, string) { done.Add(1) }}
-	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
-	go ex.Run(ctx, 4)
-	go rc.Run(ctx, 2)
+	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log, Workers: 2}
+	go ex.Run(ctx)
+	go rc.Run(ctx)
 	start := time.Now()
 	f := &Fetcher{API: api, Store: s.st, JS: s.js, Log: s.log, PageSize: 100}
 	if _, err := f.Crawl(context.Background()); err != nil {
@@ -78,7 +76,7 @@ func loadInProcess(t *testing.T, cat []byte, n int) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 	el := time.Since(start)
-	p50, p99 := jobTimes(t, s.st)
+	p50, p99 := jobTimes(t, s)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return fmt.Sprintf("| one process (4 extractor workers, 2 reconciler workers; NATS and S3 in the same process) | %d | %.1f | %.0f | %.1f | %.1f | %d (whole test process) |",
@@ -131,7 +129,7 @@ func loadProcesses(t *testing.T, bins string, cat []byte, n, extractors int) str
 		c.Process.Signal(syscall.SIGTERM)
 		c.Wait()
 	}
-	p50, p99 := jobTimes(t, s.st)
+	p50, p99 := jobTimes(t, s)
 	return fmt.Sprintf("| %d extractor process(es) × 4 workers, reconciler, fetcher | %d | %.1f | %.0f | %.1f | %.1f | %s |",
 		extractors, n, el.Seconds(), float64(n)/el.Seconds(), p50, p99, strings.Join(rss, ", "))
 }
@@ -164,18 +162,16 @@ func peakRSSMB(pid int) int {
 
 // jobTimes reads the elapsedMs of every record: the time of one job
 // (download, extract, store).
-func jobTimes(t *testing.T, st *store.Store) (p50, p99 float64) {
+func jobTimes(t *testing.T, s *stack) (p50, p99 float64) {
 	ctx := context.Background()
-	keys, _ := st.List(ctx, store.Prefix, true)
 	var ms []float64
-	for _, k := range keys {
-		if strings.Contains(k, "/files/") && strings.HasSuffix(k, ".json") {
-			b, err := st.Get(ctx, k, 1<<20)
-			if err != nil {
-				continue
-			}
-			var r Record
-			json.Unmarshal(b, &r)
+	for _, k := range s.rawKeys(t, "policies/") {
+		parts := strings.Split(k, "/")
+		if len(parts) != 4 || parts[2] != "files" || !strings.HasSuffix(parts[3], ".json") {
+			continue
+		}
+		r, err := s.st.Record(ctx, parts[1], strings.TrimSuffix(parts[3], ".json"))
+		if err == nil {
 			ms = append(ms, r.ElapsedMS)
 		}
 	}

@@ -1,56 +1,26 @@
-// Package pipeline holds the three stages of the product: the fetcher
-// (portal → stored policies → attachment jobs), the extractor (job →
-// original, text and record in S3 → "extracted" event) and the reconciler
-// (all attachments of a policy done → reconcile report). Each stage has one
-// handle method whose every branch says why it acks, naks or terminates.
+// Package pipeline holds the stages of the product and their run loops:
+// the fetcher (portal → stored policies → attachment jobs), the extractor
+// (job → original, text and record in S3 → "extracted" event), the
+// dead-letter mover (a job out of deliveries → a failed record), and the
+// reconciler (a policy whose attachments are settled → its report). Each
+// stage's Run returns when its context ends (nil) or when it cannot go on
+// (an error the process exits with); every message handler says, on every
+// branch, why it acks, naks or terminates.
 //
-// Example:
-//
-//	ex := &pipeline.Extractor{Store: st, JS: js, Log: log, AllowedHosts: []string{"youth.cq.cqyl.org.cn"}}
-//	err := ex.Run(ctx, 4) // four jobs at a time until ctx ends
+// The stages read and write the bucket only through pkg/store and spell
+// no subject: pkg/queue does.
 package pipeline
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
-
-// Store is what the stages need of the object store (pkg/store).
-type Store interface {
-	Put(ctx context.Context, key, contentType string, body []byte, meta map[string]string) error
-	Get(ctx context.Context, key string, max int64) ([]byte, error)
-	Stat(ctx context.Context, key string) (map[string]string, error)
-	List(ctx context.Context, prefix string, recursive bool) ([]string, error)
-}
-
-// Record is the extraction record stored next to each attachment: what was
-// found, or why it failed.
-type Record struct {
-	PolicyID   string         `json:"policyId"`
-	FileID     string         `json:"fileId"`
-	FileName   string         `json:"fileName"`
-	FileURL    string         `json:"fileUrl"`
-	OK         bool           `json:"ok"`
-	Format     string         `json:"format,omitempty"`
-	Version    string         `json:"version,omitempty"`
-	Bytes      int            `json:"bytes,omitempty"`
-	SHA256     string         `json:"sha256,omitempty"`
-	Stories    map[string]int `json:"stories,omitempty"` // characters per story kind
-	Paragraphs int            `json:"paragraphs,omitempty"`
-	Tables     int            `json:"tables,omitempty"`
-	ElapsedMS  float64        `json:"elapsedMs"`
-	Error      string         `json:"error,omitempty"`
-	ErrorKind  string         `json:"errorKind,omitempty"`
-}
-
-func putJSON(ctx context.Context, st Store, key string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return st.Put(ctx, key, "application/json", append(b, '\n'), nil)
-}
 
 // defaultBackoff is the redelivery delay of a transient failure.
 // The default delays (5, 10, 20, 40 s before the fifth and last delivery)
@@ -65,4 +35,139 @@ func Backoff(base time.Duration) func(delivered uint64) time.Duration {
 	}
 }
 
-func since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+// DefaultShutdownGrace is how long a job in hand may still run after
+// shutdown begins; then its context ends and it is redelivered later.
+const DefaultShutdownGrace = 20 * time.Second
+
+// ErrConsumerGone: the durable consumer a stage reads was deleted; the
+// stage cannot go on (restarting the process recreates it).
+var ErrConsumerGone = errors.New("pipeline: consumer deleted")
+
+// pool runs n fetch loops on one durable consumer; each message is handled
+// to the end before its loop takes the next (so AckWait only runs while a
+// job is really being worked on). It returns nil when ctx ends, after the
+// jobs in hand finished or their grace ran out, and an error when the
+// consumer is gone.
+type pool struct {
+	js              jetstream.JetStream
+	stream, durable string
+	n               int
+	grace           time.Duration
+	log             *slog.Logger
+	handle          func(context.Context, jetstream.Msg)
+}
+
+func (p pool) run(ctx context.Context) error {
+	cons, err := p.js.Consumer(ctx, p.stream, p.durable)
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", p.durable, err)
+	}
+	grace := p.grace
+	if grace <= 0 {
+		grace = DefaultShutdownGrace
+	}
+	// Jobs in hand outlive ctx by the grace period: their acks must land.
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelJobs) })
+	defer stopGrace()
+
+	errs := make(chan error, max(p.n, 1))
+	for range max(p.n, 1) {
+		go func() { errs <- p.loop(ctx, jobCtx, cons) }()
+	}
+	var first error
+	for range max(p.n, 1) {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (p pool) loop(ctx, jobCtx context.Context, cons jetstream.Consumer) error {
+	failures := 0
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		if err == nil {
+			for m := range batch.Messages() {
+				p.handle(jobCtx, m)
+			}
+			err = batch.Error()
+		}
+		if err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			failures = 0
+			continue
+		}
+		if gone := p.gone(ctx, err); gone != nil {
+			return gone
+		}
+		// the server is restarting or unreachable: try again, later each time
+		failures++
+		wait := min(time.Duration(failures)*200*time.Millisecond, 5*time.Second)
+		if failures == 10 {
+			p.log.Warn("cannot fetch from the queue; still trying", "consumer", p.durable, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+	return nil
+}
+
+// gone tells a deleted consumer or a closed connection (which no retry
+// can mend) from a transient fault.
+func (p pool) gone(ctx context.Context, err error) error {
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		return fmt.Errorf("consumer %s: %w", p.durable, err)
+	}
+	if !errors.Is(err, jetstream.ErrConsumerDeleted) && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil
+	}
+	check, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := p.js.Consumer(check, p.stream, p.durable); errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("%w: %s on %s", ErrConsumerGone, p.durable, p.stream)
+	}
+	return nil
+}
+
+// keepAlive tells the server the message is being worked on, so that a long
+// download or comparison is not redelivered to another worker.
+func keepAlive(every time.Duration, msgs ...jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, m := range msgs {
+					m.InProgress()
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// delivered is how often the message has been delivered (1 the first time).
+func delivered(m jetstream.Msg) uint64 {
+	if md, err := m.Metadata(); err == nil && md != nil {
+		return md.NumDelivered
+	}
+	return 1
+}
+
+// streamSeq is the message's sequence in its stream (0 if unknown).
+func streamSeq(m jetstream.Msg) uint64 {
+	if md, err := m.Metadata(); err == nil && md != nil {
+		return md.Sequence.Stream
+	}
+	return 0
+}
+
+func sinceMS(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

@@ -8,11 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/policytext/policytext/pkg/devstack"
@@ -65,9 +68,29 @@ type stack struct {
 	url     string
 	log     *slog.Logger
 	natsURL string
+	bucket  string
 }
 
 func newStack(t testing.TB, bucket string) *stack {
+	t.Helper()
+	n, err := devstack.StartNATS(devstack.NATSConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Stop)
+	s := newStackOn(t, n.URL, bucket)
+	portal, err := devstack.StartPortal("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(portal.Stop)
+	s.portal, s.url = portal.SampleServer, portal.URL
+	s.api = policyapi.NewClient(policyapi.ClientConfig{BaseURL: portal.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, s.log)
+	return s
+}
+
+// newStackOn is a store on its own bucket and a queue on a given NATS server.
+func newStackOn(t testing.TB, natsURL, bucket string) *stack {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.New(testS3.StoreConfig(bucket))
@@ -77,12 +100,7 @@ func newStack(t testing.TB, bucket string) *stack {
 	if err := st.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	n, err := devstack.StartNATS(devstack.NATSConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(n.Stop)
-	nc, js, err := queue.Connect(n.URL, "test")
+	nc, js, err := queue.Connect(natsURL, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,31 +108,51 @@ func newStack(t testing.TB, bucket string) *stack {
 	if err := queue.Setup(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	portal, err := devstack.StartPortal("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(portal.Stop)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: portal.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, log)
-	return &stack{st: st, js: js, portal: portal.SampleServer, api: api, url: portal.URL, log: log, natsURL: n.URL}
+	return &stack{st: st, js: js, log: slog.New(slog.NewTextHandler(io.Discard, nil)), natsURL: natsURL, bucket: bucket}
 }
 
 func (s *stack) host() string { return strings.TrimPrefix(s.url, "http://") }
 
+// fetcher is a fetcher of the stack's portal.
+func (s *stack) fetcher(pageSize int) *Fetcher {
+	return &Fetcher{API: s.api, Store: s.st, JS: s.js, Log: s.log, PageSize: pageSize}
+}
+
 // workers starts extractors and a reconciler until the test ends.
 func (s *stack) workers(t testing.TB, extracted *atomic.Int64, opts ...func(*Extractor)) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{s.host()},
+	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: 2, AllowedHosts: []string{s.host()},
 		Observe: func(bool, time.Duration, string) { extracted.Add(1) }}
 	for _, o := range opts {
 		o(ex)
 	}
-	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
-	done := make(chan struct{}, 2)
-	go func() { ex.Run(ctx, 2); done <- struct{}{} }()
-	go func() { rc.Run(ctx, 1); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
+	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log, Workers: 1}
+	errs := make(chan error, 2)
+	go func() { errs <- ex.Run(ctx) }()
+	go func() { errs <- rc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Errorf("stage: %v", err)
+			}
+		}
+	})
+}
+
+// reported counts the policies whose index row has a current report.
+func (s *stack) reported(t testing.TB) int {
+	rows, err := s.st.NewIndexReader().Rows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		if r.Verdict() != store.Pending {
+			n++
+		}
+	}
+	return n
 }
 
 // waitReports waits until n policies have a reconcile report.
@@ -122,16 +160,7 @@ func (s *stack) waitReports(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		keys, err := s.st.List(context.Background(), store.Prefix, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := 0
-		for _, k := range keys {
-			if strings.HasSuffix(k, "/reconcile.json") {
-				got++
-			}
-		}
+		got := s.reported(t)
 		if got >= n {
 			return
 		}
@@ -142,43 +171,93 @@ func (s *stack) waitReports(t testing.TB, n int) {
 	}
 }
 
-// checkAll: every stored text equals its truth, every policy has a report
-// and (for the sample, made from the web text) it matches.
-func (s *stack) checkAll(t *testing.T, policies int) {
+// waitIdle waits until no job or event is waiting or in hand.
+func (s *stack) waitIdle(t testing.TB) queue.Status {
 	t.Helper()
-	ctx := context.Background()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		st, err := queue.ReadStatus(context.Background(), s.js)
+		if err == nil && st.JobsWaiting == 0 && st.JobsInProgress == 0 && st.EventsWaiting == 0 && st.Requests == 0 {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not idle after 2 minutes: %+v %v", st, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitIdleJobs waits until no job is waiting or in hand (no reconciler runs).
+func (s *stack) waitIdleJobs(t testing.TB) queue.Status {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		st, err := queue.ReadStatus(context.Background(), s.js)
+		if err == nil && st.JobsWaiting == 0 && st.JobsInProgress == 0 {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs not done after 2 minutes: %+v %v", st, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// rawKeys lists the bucket as any S3 browser shows it.
+func (s *stack) rawKeys(t testing.TB, prefix string) []string {
+	t.Helper()
+	mc, err := minio.New(testS3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(testS3.AccessKey, testS3.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for o := range mc.ListObjects(context.Background(), s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		out = append(out, o.Key)
+	}
+	return out
+}
+
+func catalogue(t testing.TB) []policyapi.Policy {
 	var cat struct {
 		Data struct {
 			Result []policyapi.Policy `json:"result"`
 		} `json:"data"`
 	}
-	json.Unmarshal(sample.Catalogue(), &cat)
-	for _, p := range cat.Data.Result[:policies] {
+	if err := json.Unmarshal(sample.Catalogue(), &cat); err != nil {
+		t.Fatal(err)
+	}
+	return cat.Data.Result
+}
+
+// checkAll: every stored text equals its truth, every policy has a report
+// and (for the sample, made from the web text) it matches.
+func (s *stack) checkAll(t *testing.T, policies int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, p := range catalogue(t)[:policies] {
 		for _, f := range p.Files {
-			k, _ := store.TextKey(p.ID, f.FileID)
-			got, err := s.st.Get(ctx, k, 1<<30)
+			got, err := s.st.Text(ctx, p.ID, f.FileID)
 			if err != nil {
-				t.Fatalf("%s: %v", k, err)
+				t.Fatalf("%s/%s: %v", p.ID, f.FileID, err)
 			}
 			want, err := os.ReadFile(filepath.Join(truthDir, f.FileID+".txt"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from the truth", k)
+			if got != string(want) {
+				t.Errorf("%s/%s differs from the truth", p.ID, f.FileID)
 			}
-			ok, _ := store.OriginalKey(p.ID, f.FileID, f.FileType)
-			if meta, err := s.st.Stat(ctx, ok); err != nil || meta["sha256"] == "" || meta["original-name"] != f.FileName {
-				t.Errorf("%s: original metadata %v %v", ok, meta, err)
+			if meta, err := s.st.OriginalMeta(ctx, p.ID, f.FileID); err != nil || meta["sha256"] == "" || meta["original-name"] != f.FileName {
+				t.Errorf("%s/%s: original metadata %v %v", p.ID, f.FileID, meta, err)
 			}
 		}
-		rk, _ := store.ReportKey(p.ID)
-		b, err := s.st.Get(ctx, rk, 1<<30)
+		rep, err := s.st.Report(ctx, p.ID)
 		if err != nil {
-			t.Fatalf("%s: %v", rk, err)
+			t.Fatalf("%s: %v", p.ID, err)
 		}
-		var rep PolicyReport
-		json.Unmarshal(b, &rep)
 		if rep.Report.Verdict != reconcile.Match {
 			t.Errorf("policy %s: verdict %s", p.ID, rep.Report.Verdict)
 		}
@@ -193,21 +272,21 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	var extracted atomic.Int64
 	s.workers(t, &extracted)
-	f := &Fetcher{API: s.api, Store: s.st, JS: s.js, Log: s.log, PageSize: 10}
+	f := s.fetcher(10)
 
 	s.portal.Limit(10)
 	st, err := f.Crawl(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Policies != 10 || st.Queued != 10 {
+	if st.Policies != 10 || st.Queued != 10 || st.New != 10 {
 		t.Fatalf("first crawl: %+v", st)
 	}
 	s.waitReports(t, 10)
 	s.checkAll(t, 10)
 
 	st, err = f.Crawl(ctx)
-	if err != nil || st.New != 0 || st.Queued != 0 {
+	if err != nil || st.New != 0 || st.Changed != 0 || st.Queued != 0 {
 		t.Fatalf("a second crawl must queue nothing: %+v %v", st, err)
 	}
 
@@ -219,19 +298,24 @@ func TestEndToEnd(t *testing.T) {
 	s.waitReports(t, 190)
 	s.checkAll(t, 190)
 
-	// reprocess one policy on request
+	// reprocess one policy on request: once the request is handled and the
+	// queues are idle, exactly its one attachment was extracted again
+	s.waitIdle(t)
 	before := extracted.Load()
 	reqCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go f.ServeRequests(reqCtx)
+	served := make(chan error, 1)
+	go func() { served <- f.ServeRequests(reqCtx) }()
+	defer func() { cancel(); <-served }()
 	if err := queue.RequestProcess(ctx, s.js, []string{"1775446439165382656"}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for extracted.Load() == before && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); extracted.Load() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request was not served")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond) // nothing else may follow
+	s.waitIdle(t)
 	if got := extracted.Load() - before; got != 1 {
 		t.Errorf("the request extracted %d attachments, want exactly 1", got)
 	}
@@ -244,7 +328,7 @@ func TestBadFilesAreRecordedFailures(t *testing.T) {
 	ctx := context.Background()
 	srv := httptest.NewServer(httpFileServer(badDirs))
 	defer srv.Close()
-	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, AllowedHosts: []string{strings.TrimPrefix(srv.URL, "http://")}}
+	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: 2, AllowedHosts: []string{strings.TrimPrefix(srv.URL, "http://")}}
 	want := map[string]string{ // file → error kind, or "" when it extracts (mislabelled but valid)
 		"truncated_10k.doc": "truncated", "corrupt_fat.doc": "corrupt", "corrupt_fat_cycle.doc": "corrupt",
 		"no_worddocument_stream.doc": "unsupported_format", "empty.doc": "empty", "html_error_page.doc": "unsupported_format",
@@ -254,10 +338,16 @@ func TestBadFilesAreRecordedFailures(t *testing.T) {
 		"no_document_xml.docx": "corrupt", "truncated.docx": "truncated", "empty.docx": "empty", "doc_named_as.docx": "",
 		"missing-on-server.doc": "not_found",
 	}
+	// the original is stored under what the file really is
+	wantOriginal := map[string]string{"docx_named_as.doc": "docx", "rtf_named_as.doc": "rtf", "doc_named_as.docx": "doc",
+		"html_error_page.doc": "bin", "password_123456.doc": "doc", "missing-on-server.doc": ""}
+	ids := map[string]string{}
 	i := 0
 	for name := range want {
 		i++
-		job := queue.AttachmentJob{PolicyID: "42", FileID: string(rune('0'+i/10)) + string(rune('0'+i%10)), FileName: name,
+		id := strconv.Itoa(10 + i)
+		ids[name] = id
+		job := queue.AttachmentJob{PolicyID: "42", FileID: id, FileName: name,
 			FileType: strings.TrimPrefix(filepath.Ext(name), "."), FileURL: srv.URL + "/" + name}
 		if _, err := queue.PublishJob(ctx, s.js, job, ""); err != nil {
 			t.Fatal(err)
@@ -266,46 +356,46 @@ func TestBadFilesAreRecordedFailures(t *testing.T) {
 	// a job from a host that is not allowed
 	queue.PublishJob(ctx, s.js, queue.AttachmentJob{PolicyID: "42", FileID: "99", FileURL: "http://evil.example/x.doc"}, "")
 	runCtx, cancel := context.WithCancel(ctx)
-	go ex.Run(runCtx, 2)
-	defer cancel()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		keys, _ := s.st.List(ctx, "policies/42/files/", true)
-		recs := 0
-		for _, k := range keys {
-			if strings.HasSuffix(k, ".json") {
-				recs++
+	done := make(chan error, 1)
+	go func() { done <- ex.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	record := func(id string) (store.Record, bool) {
+		r, err := s.st.Record(ctx, "42", id)
+		return r, err == nil
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		n := 0
+		for _, id := range ids {
+			if _, ok := record(id); ok {
+				n++
 			}
 		}
-		if recs == len(want)+1 {
+		if _, ok := record("99"); ok && n == len(ids) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d records of %d", recs, len(want)+1)
+			t.Fatalf("%d records of %d", n, len(ids)+1)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	keys, _ := s.st.List(ctx, "policies/42/files/", true)
-	got := map[string]Record{}
-	for _, k := range keys {
-		if strings.HasSuffix(k, ".json") {
-			b, _ := s.st.Get(ctx, k, 1<<20)
-			var r Record
-			json.Unmarshal(b, &r)
-			got[r.FileName] = r
-		}
-	}
 	for name, kind := range want {
-		r := got[name]
+		r, _ := record(ids[name])
 		if kind == "" && (!r.OK || r.Error != "") {
 			t.Errorf("%s should extract: %+v", name, r)
 		}
 		if kind != "" && (r.OK || r.ErrorKind != kind || r.Error == "") {
 			t.Errorf("%s: got %q (%s), want kind %s", name, r.ErrorKind, r.Error, kind)
 		}
+		if ext, ok := wantOriginal[name]; ok && r.Original != ext {
+			t.Errorf("%s: original stored as %q, want %q", name, r.Original, ext)
+		}
 	}
-	if r := got[""]; r.ErrorKind != "host_not_allowed" {
+	if r, _ := record("99"); r.ErrorKind != "host_not_allowed" {
 		t.Errorf("disallowed host: %+v", r)
+	}
+	st := s.waitIdleJobs(t) // no reconciler runs here: the events wait
+	if st.Failed != uint64(len(want)-3+1) || st.Done != 3 {
+		t.Errorf("events: %+v", st)
 	}
 	jobs, _ := s.js.Stream(ctx, queue.JobsStream)
 	if info, _ := jobs.Info(ctx); info.State.Msgs != 0 {

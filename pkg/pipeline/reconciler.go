@@ -2,128 +2,318 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
-	"github.com/policytext/policytext/pkg/htmltext"
-	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/reconcile"
 	"github.com/policytext/policytext/pkg/store"
 )
 
 // Reconciler compares a policy's attachments with its web text once all of
-// them are done, and stores the report.
+// them are settled, stores the report and the policy's index row.
+//
+// Events are coalesced per policy: the events of one policy that arrive
+// within Settle of each other (at most MaxHold in all) are handled as one,
+// with one read of the policy and one listing of its attachments; events a
+// stored report already covers (same extraction runs, same record) cost
+// one read of that report. A policy with a thousand attachments is thus
+// compared once, when its last attachment settles, not a thousand times.
+// The events are acknowledged only once the report and the index row are
+// stored, so a crash at any point redoes the work, never loses it.
 type Reconciler struct {
-	Store   Store
+	Store   *store.Store
 	JS      jetstream.JetStream
 	Log     *slog.Logger
 	Options reconcile.Options
-	Observe func(verdict string)
+	Workers int           // policies at once, default 2
+	Settle  time.Duration // default 250 ms
+	MaxHold time.Duration // default 2 s
+	// Retry is the redelivery delay after a transient failure.
+	Retry         func(delivered uint64) time.Duration
+	ShutdownGrace time.Duration
+	// IndexSpacing is the least time between two index segments (default 200 ms).
+	IndexSpacing time.Duration
+	Observe      func(verdict string, took time.Duration)
 }
 
-// PolicyReport is the stored reconcile.json.
-type PolicyReport struct {
-	PolicyID    string           `json:"policyId"`
-	Title       string           `json:"policyTitle"`
-	Attachments []AttachmentNote `json:"attachments"`
-	Report      reconcile.Report `json:"report"`
+// group is the waiting events of one policy.
+type group struct {
+	policy      string
+	msgs        []jetstream.Msg
+	first, last time.Time
 }
 
-// AttachmentNote says which attachment texts went into the comparison.
-type AttachmentNote struct {
-	FileID string `json:"fileId"`
-	OK     bool   `json:"ok"`
-	Error  string `json:"error,omitempty"`
-}
-
-// Run handles extracted events until ctx ends.
-func (r *Reconciler) Run(ctx context.Context, n int) error {
+// Run reconciles until ctx ends; it returns an error when it cannot go on.
+func (r *Reconciler) Run(ctx context.Context) error {
 	cons, err := r.JS.Consumer(ctx, queue.EventsStream, queue.ReconcilerDur)
 	if err != nil {
+		return fmt.Errorf("reconciler: consumer %s: %w", queue.ReconcilerDur, err)
+	}
+	index := r.Store.NewIndexWriter(cmpDur(r.IndexSpacing, 200*time.Millisecond))
+	// the index writer outlives the workers: their acks wait for it
+	indexCtx, stopIndex := context.WithCancel(context.WithoutCancel(ctx))
+	indexDone := make(chan error, 1)
+	go func() { indexDone <- index.Run(indexCtx) }()
+	defer func() { stopIndex(); <-indexDone }()
+
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(cmpDur(r.ShutdownGrace, DefaultShutdownGrace), cancelJobs) })
+	defer stopGrace()
+
+	work := make(chan *group)
+	finished := make(chan string, 64)
+	g, gctx := errgroup.WithContext(ctx)
+	for range cmpOr(r.Workers, 2) {
+		g.Go(func() error {
+			for grp := range work {
+				r.handleGroup(jobCtx, grp, index)
+				finished <- grp.policy
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(work)
+		return r.gather(gctx, cons, work, finished)
+	})
+	if err := g.Wait(); err != nil {
 		return fmt.Errorf("reconciler: %w", err)
 	}
-	return runPool(ctx, cons, n, r.Handle)
+	return nil
 }
 
-// Handle processes one extracted event.
-func (r *Reconciler) Handle(ctx context.Context, m jetstream.Msg) {
+// gather fetches events, groups them by policy and hands a group to the
+// workers once it has settled, one group per policy at a time.
+func (r *Reconciler) gather(ctx context.Context, cons jetstream.Consumer, work chan<- *group, finished <-chan string) error {
+	settle, maxHold := cmpDur(r.Settle, 250*time.Millisecond), cmpDur(r.MaxHold, 2*time.Second)
+	waiting := map[string]*group{}
+	busy := map[string]bool{}
+	var ready []*group
+	p := pool{js: r.JS, stream: queue.EventsStream, durable: queue.ReconcilerDur, log: r.Log}
+	failures := 0
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(64, jetstream.FetchMaxWait(100*time.Millisecond))
+		if err == nil {
+			now := time.Now()
+			for m := range batch.Messages() {
+				id := eventPolicy(m)
+				grp := waiting[id]
+				if grp == nil {
+					grp = &group{policy: id, first: now}
+					waiting[id] = grp
+				}
+				grp.msgs = append(grp.msgs, m)
+				grp.last = now
+			}
+			err = batch.Error()
+		}
+		switch {
+		case err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+			failures = 0
+		default:
+			if gone := p.gone(ctx, err); gone != nil {
+				return gone
+			}
+			failures++
+			if failures == 10 {
+				r.Log.Warn("cannot fetch events; still trying", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(time.Duration(failures)*200*time.Millisecond, 5*time.Second)):
+			}
+		}
+		for drained := false; !drained; {
+			select {
+			case id := <-finished:
+				delete(busy, id)
+			default:
+				drained = true
+			}
+		}
+		now := time.Now()
+		for id, grp := range waiting {
+			if !busy[id] && (now.Sub(grp.last) >= settle || now.Sub(grp.first) >= maxHold) {
+				ready = append(ready, grp)
+				busy[id] = true
+				delete(waiting, id)
+			}
+		}
+	dispatch:
+		for len(ready) > 0 {
+			select {
+			case work <- ready[0]:
+				ready = ready[1:]
+			case id := <-finished:
+				delete(busy, id)
+			case <-ctx.Done():
+				break dispatch
+			}
+		}
+	}
+	// shutting down: what was not handed over would be redelivered after
+	// AckWait; tell the server now
+	for _, grp := range ready {
+		nakLater(grp.msgs)
+	}
+	for _, grp := range waiting {
+		nakLater(grp.msgs)
+	}
+	return nil
+}
+
+func nakLater(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		m.NakWithDelay(time.Second)
+	}
+}
+
+// eventPolicy is the policy an event is about ("" when unreadable).
+func eventPolicy(m jetstream.Msg) string {
+	if queue.IsPolicyChanged(m.Subject()) {
+		ev, err := queue.Decode[queue.PolicyChanged](m.Data())
+		if err != nil {
+			return ""
+		}
+		return ev.PolicyID
+	}
 	ev, err := queue.Decode[queue.Extracted](m.Data())
 	if err != nil {
-		m.TermWithReason("malformed event") // nothing to retry
-		return
+		return ""
 	}
-	done, err := r.ReconcilePolicy(ctx, ev.PolicyID)
-	switch {
-	case err != nil:
-		// the store is unreachable or a text unreadable: later
-		r.Log.Warn("reconcile failed; retrying", "policy", ev.PolicyID, "err", err)
-		m.NakWithDelay(5e9)
-	default:
-		// done, or waiting for other attachments whose events will come
-		if done {
-			r.Log.Info("reconciled", "policy", ev.PolicyID)
-		}
-		m.Ack()
-	}
+	return ev.PolicyID
 }
 
-// ReconcilePolicy writes the report when every attachment has a record;
-// it reports whether it did.
-func (r *Reconciler) ReconcilePolicy(ctx context.Context, policyID string) (bool, error) {
-	key, err := store.PolicyKey(policyID)
+// handleGroup reconciles one policy for its waiting events and decides
+// their fate together.
+func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.IndexWriter) {
+	start := time.Now()
+	log := r.Log.With("policy", grp.policy)
+	backoff := r.Retry
+	if backoff == nil {
+		backoff = defaultBackoff
+	}
+	// settle the events none of which can ever be handled
+	type extracted struct {
+		fileID, run string
+		rec         *store.Record
+	}
+	var (
+		msgs      []jetstream.Msg
+		events    []extracted
+		policySHA []string
+		redeliv   bool
+	)
+	for _, m := range grp.msgs {
+		if queue.IsPolicyChanged(m.Subject()) {
+			ev, err := queue.Decode[queue.PolicyChanged](m.Data())
+			if err != nil || !store.ValidID(ev.PolicyID) {
+				log.Error("terminating malformed policy event", "err", err)
+				m.TermWithReason("malformed policy event")
+				continue
+			}
+			policySHA = append(policySHA, ev.SHA256)
+		} else {
+			ev, err := queue.Decode[queue.Extracted](m.Data())
+			if err != nil || !store.ValidID(ev.PolicyID) {
+				log.Error("terminating malformed extracted event", "err", err)
+				m.TermWithReason("malformed extracted event")
+				continue
+			}
+			events = append(events, extracted{ev.FileID, ev.Run, ev.Record})
+		}
+		msgs = append(msgs, m)
+		redeliv = redeliv || delivered(m) > 1
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	ackAll := func(err error) {
+		for _, m := range msgs {
+			if err != nil {
+				m.NakWithDelay(backoff(delivered(m)))
+			} else {
+				m.Ack()
+			}
+		}
+	}
+	fail := func(err error) {
+		switch {
+		case errors.Is(err, store.ErrBadID), errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrTooLarge):
+			// no retry can read what is stored: say so, for good
+			log.Error("cannot reconcile policy", "err", err)
+			for _, m := range msgs {
+				m.TermWithReason("unreadable policy: " + err.Error())
+			}
+		default:
+			// the store is away, or the policy record is not stored yet
+			// (the fetcher stores it after queueing its jobs): later
+			log.Warn("reconcile failed; retrying", "err", err)
+			ackAll(err)
+		}
+	}
+	stop := keepAlive(20*time.Second, msgs...)
+	defer stop()
+
+	// events a stored report already covers need no new report
+	if prev, err := r.Store.Report(ctx, grp.policy); err == nil {
+		covered := true
+		for _, e := range events {
+			covered = covered && prev.Covers(e.fileID, e.run)
+		}
+		for _, sha := range policySHA {
+			covered = covered && sha == prev.PolicySHA256
+		}
+		if covered {
+			if redeliv { // the row may have been lost with a crash
+				index.Add([]store.Row{{ID: grp.policy, Report: store.NewReportFacts(prev)}}, ackAll)
+			} else {
+				ackAll(nil)
+			}
+			return
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		fail(err)
+		return
+	}
+
+	known := map[string]store.Record{}
+	for _, e := range events {
+		if e.rec != nil && (known[e.fileID].At.IsZero() || e.rec.At.After(known[e.fileID].At)) {
+			known[e.fileID] = *e.rec
+		}
+	}
+	c, err := r.Store.Compared(ctx, grp.policy, known)
 	if err != nil {
-		return false, nil // invalid ids never got this far; nothing to do
+		fail(err)
+		return
 	}
-	b, err := r.Store.Get(ctx, key, 64<<20)
-	if err != nil {
-		return false, err
+	if !c.Settled {
+		// the event of the last attachment will bring it back
+		ackAll(nil)
+		return
 	}
-	var p policyapi.Policy
-	if err := json.Unmarshal(b, &p); err != nil {
-		return false, fmt.Errorf("reconciler: policy %s: %w", policyID, err)
+	rep := store.Report{PolicyID: c.Policy.ID, Title: c.Policy.PolicyTitle, PolicySHA256: store.PolicySHA256(c.Policy),
+		Report: reconcile.Compare(c.Attachment, c.Web, r.Options), At: time.Now().UTC()}
+	for _, rec := range c.Records {
+		rep.Attachments = append(rep.Attachments, store.AttachmentNote{FileID: rec.FileID, OK: rec.OK, Error: rec.Error,
+			ErrorKind: rec.ErrorKind, Run: rec.Run})
 	}
-	out := PolicyReport{PolicyID: p.ID, Title: p.PolicyTitle}
-	var texts []string
-	for _, f := range p.Files {
-		recKey, err := store.RecordKey(p.ID, f.FileID)
-		if err != nil {
-			return false, nil
-		}
-		rb, err := r.Store.Get(ctx, recKey, 1<<20)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil // not all attachments are done yet
-		} else if err != nil {
-			return false, err
-		}
-		var rec Record
-		if err := json.Unmarshal(rb, &rec); err != nil {
-			return false, fmt.Errorf("reconciler: record %s: %w", recKey, err)
-		}
-		out.Attachments = append(out.Attachments, AttachmentNote{FileID: f.FileID, OK: rec.OK, Error: rec.Error})
-		if !rec.OK {
-			continue
-		}
-		textKey, _ := store.TextKey(p.ID, f.FileID)
-		t, err := r.Store.Get(ctx, textKey, 256<<20)
-		if err != nil {
-			return false, err
-		}
-		texts = append(texts, string(t))
+	if err := r.Store.PutReport(ctx, rep); err != nil {
+		fail(err)
+		return
 	}
-	web := strings.Join(htmltext.Paragraphs(p.PolicyText), "\n")
-	out.Report = reconcile.Compare(strings.Join(texts, ""), web, r.Options)
-	repKey, _ := store.ReportKey(p.ID)
-	if err := putJSON(ctx, r.Store, repKey, out); err != nil {
-		return false, err
-	}
+	index.Add([]store.Row{{ID: rep.PolicyID, Report: store.NewReportFacts(rep)}}, ackAll)
+	log.Info("reconciled", "verdict", rep.Report.Verdict, "events", len(msgs), "took", time.Since(start).Round(time.Millisecond).String())
 	if r.Observe != nil {
-		r.Observe(out.Report.Verdict)
+		r.Observe(rep.Report.Verdict, time.Since(start))
 	}
-	return true, nil
 }

@@ -3,6 +3,7 @@ package policyapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,10 +11,13 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/policytext/policytext/pkg/safehttp"
 )
 
 // Errors of the client.
@@ -26,30 +30,56 @@ var (
 	ErrUnauthorized = errors.New("policyapi: unauthorized (check the token)")
 	// ErrUnavailable: retries were exhausted on timeouts, 5xx or 429.
 	ErrUnavailable = errors.New("policyapi: portal unavailable")
+	// ErrRefused: a redirect to another origin (scheme, host or port), or
+	// a connection to an address the base URL does not name; the Token
+	// never leaves the portal's origin.
+	ErrRefused = errors.New("policyapi: refused to leave the portal's origin")
+	// ErrPageTooLarge: an answer over MaxBody bytes.
+	ErrPageTooLarge = errors.New("policyapi: page over the size limit")
+	// ErrPaging: paging stopped before the portal's list was read (page
+	// cap reached, or a portal that repeats itself before totalNum).
+	ErrPaging = errors.New("policyapi: paging stopped early")
+	// ErrNotFound: Find paged to the end without the id.
+	ErrNotFound = errors.New("policyapi: policy not on the portal")
+	// ErrConfig: the client's configuration cannot work.
+	ErrConfig = errors.New("policyapi: bad configuration")
 )
 
 // ClientConfig configures a Client; zero values mean the defaults.
 type ClientConfig struct {
-	BaseURL   string
-	Token     string        // sent as the Token header; never logged
+	BaseURL   string        // default DefaultAPIURL
+	Token     string        // sent as the Token header, to BaseURL's origin only; never logged
 	UserAgent string        // default "policytext/1 (+https://github.com/policytext/policytext)"
 	Timeout   time.Duration // per request, default 30 s
 	Retries   int           // attempts after the first: default 4, negative for none
 	Backoff   time.Duration // first retry delay, doubled each time, default 500 ms
 	RPS       float64       // requests per second, default 2
-	MaxBody   int64         // default 32 MiB
+	MaxBody   int64         // largest answer, default 32 MiB; a larger page is asked again smaller
+	PageSize  int           // records per page when none is given (Find), default 50
+	MaxPages  int           // pages one crawl reads at most, default 10000
+	TLSConfig *tls.Config   // nil: system roots (tests set their own)
 }
 
 // Client reads the portal's list API.
 type Client struct {
 	cfg     ClientConfig
+	base    *url.URL
+	err     error // a configuration that cannot work, returned by every call
 	hc      *http.Client
 	limiter *rate.Limiter
 	log     *slog.Logger
 }
 
-// NewClient returns a client for cfg.
+// NewClient returns a client for cfg. The connection rules of
+// pkg/safehttp apply with the base URL's origin as the only allowed one:
+// a loopback or private address is reached only if the base URL names it
+// (by IP, or by a name written with its port), and a redirect off that
+// origin is refused before anything is sent to it. An unusable BaseURL
+// makes every call fail with ErrConfig.
 func NewClient(cfg ClientConfig, log *slog.Logger) *Client {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultAPIURL
+	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "policytext/1 (+https://github.com/policytext/policytext)"
 	}
@@ -70,13 +100,49 @@ func NewClient(cfg ClientConfig, log *slog.Logger) *Client {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 32 << 20
 	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 50
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = 10000
+	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{cfg: cfg, hc: &http.Client{Timeout: cfg.Timeout},
-		limiter: rate.NewLimiter(rate.Limit(cfg.RPS), 1), log: log}
+	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.RPS), 1), log: log}
+	c.base, c.err = url.Parse(cfg.BaseURL)
+	var allow *safehttp.AllowList
+	if c.err == nil {
+		var origin string
+		if origin, c.err = safehttp.Origin(c.base); c.err == nil {
+			allow, c.err = safehttp.ParseAllowList(origin)
+		}
+	}
+	if c.err != nil {
+		c.err = fmt.Errorf("%w: base URL %q: %v", ErrConfig, cfg.BaseURL, c.err)
+		return c
+	}
+	c.hc = &http.Client{
+		Timeout:   cfg.Timeout,
+		Transport: safehttp.NewTransport(allow, cfg.TLSConfig),
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			// called before the redirected request is sent: another
+			// origin never sees the Token, nor anything else
+			if !safehttp.SameOrigin(req.URL, c.base) {
+				return fmt.Errorf("%w: redirect to %s://%s", ErrRefused, req.URL.Scheme, req.URL.Host)
+			}
+			if len(via) >= 5 {
+				return fmt.Errorf("%w: more than 5 redirects", ErrBadResponse)
+			}
+			return nil
+		},
+	}
+	return c
 }
 
 // Page fetches one page of the list (pageNo from 1).
 func (c *Client) Page(ctx context.Context, pageNo, pageSize int) (*Page, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
 	body, _ := json.Marshal(map[string]any{"pageNo": pageNo, "pageSize": pageSize, "query": map[string]any{}})
 	var last error
 	for attempt := 0; attempt <= c.cfg.Retries; attempt++ {
@@ -93,7 +159,7 @@ func (c *Client) Page(ctx context.Context, pageNo, pageSize int) (*Page, error) 
 		if err := c.limiter.Wait(ctx); err != nil {
 			return nil, err
 		}
-		p, retry, err := c.try(ctx, body)
+		p, retry, err := c.try(ctx, body, pageNo, pageSize)
 		if err == nil {
 			return p, nil
 		}
@@ -106,28 +172,37 @@ func (c *Client) Page(ctx context.Context, pageNo, pageSize int) (*Page, error) 
 }
 
 // try makes one request; retry says whether the failure is transient.
-func (c *Client) try(ctx context.Context, body []byte) (*Page, bool, error) {
+func (c *Client) try(ctx context.Context, body []byte, pageNo, pageSize int) (*Page, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+ListPath, bytes.NewReader(body))
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Token", c.cfg.Token)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
+		var refused *safehttp.Error
+		switch {
+		case ctx.Err() != nil:
 			return nil, false, ctx.Err()
+		case errors.Is(err, ErrRefused), errors.Is(err, ErrBadResponse):
+			return nil, false, err
+		case errors.As(err, &refused) && refused.Permanent():
+			return nil, false, fmt.Errorf("%w: %v", ErrRefused, err)
 		}
 		return nil, true, err // timeouts, refused connections, resets
 	}
 	defer resp.Body.Close()
+	if resp.ContentLength > c.cfg.MaxBody {
+		return nil, false, fmt.Errorf("%w: Content-Length %d, limit %d", ErrPageTooLarge, resp.ContentLength, c.cfg.MaxBody)
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
 	switch {
 	case err != nil:
 		return nil, true, err
 	case int64(len(b)) > c.cfg.MaxBody:
-		return nil, false, fmt.Errorf("%w: response over %d bytes", ErrBadResponse, c.cfg.MaxBody)
+		return nil, false, fmt.Errorf("%w: over %d bytes", ErrPageTooLarge, c.cfg.MaxBody)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return nil, false, fmt.Errorf("%w: HTTP %d", ErrUnauthorized, resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
@@ -135,32 +210,11 @@ func (c *Client) try(ctx context.Context, body []byte) (*Page, bool, error) {
 	case resp.StatusCode != http.StatusOK:
 		return nil, false, fmt.Errorf("%w: HTTP %d", ErrBadResponse, resp.StatusCode)
 	}
-	p, err := decodePage(b)
-	if err != nil && errors.Is(err, ErrBadResponse) {
+	p, err := decodePage(b, pageNo, pageSize)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
 		// a cut-off body is a transient fault of the connection
 		return nil, true, err
 	}
 	return p, false, err
-}
-
-// Crawl pages through the whole list and calls fn for every policy, in
-// the portal's order. It stops at the first error of fn.
-func (c *Client) Crawl(ctx context.Context, pageSize int, fn func(Policy) error) error {
-	for no := 1; ; no++ {
-		p, err := c.Page(ctx, no, pageSize)
-		if err != nil {
-			return err
-		}
-		for _, pol := range p.Policies {
-			if err := fn(pol); err != nil {
-				return err
-			}
-		}
-		if !p.HasNext || len(p.Policies) == 0 {
-			return nil
-		}
-		if no > 100000 {
-			return fmt.Errorf("%w: more than 100000 pages", ErrBadResponse)
-		}
-	}
 }

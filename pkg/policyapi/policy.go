@@ -1,29 +1,53 @@
 // Package policyapi talks to the policy portal's list API and serves a
-// stand-in for it. The client pages pageList until hasNext is false, sends
-// the Token header, checks success/code, retries timeouts, 5xx and 429 with
-// backoff and jitter, and keeps to a polite request rate. The sample server
-// serves recorded records and attachment files from an fs.FS, with optional
-// fault injection, for tests and the all-in-one demo.
+// stand-in for it. The client pages pageList, sends the Token header to the
+// portal's own origin only, checks success/code, retries timeouts, 5xx and
+// 429 with backoff and jitter, and keeps to a polite request rate.
+//
+// The portal is treated as untrusted input: records are decoded one by
+// one (a record that cannot be used is skipped and reported, the rest of
+// the page goes on), numbers the portal writes loosely are read as strings
+// or numbers, duplicate ids are dropped, a page over the size limit is
+// asked again in smaller pages, and paging ends even if hasNext never
+// does. [CrawlReport] counts what happened.
+//
+// The sample server serves recorded records and attachment files from an
+// fs.FS, with optional fault injection, for tests and the all-in-one demo;
+// package policyapitest has a hostile one.
 //
 // Example:
 //
-//	c := policyapi.NewClient(policyapi.ClientConfig{BaseURL: base, Token: os.Getenv("POLICY_API_TOKEN")}, log)
-//	err := c.Crawl(ctx, 50, func(p policyapi.Policy) error {
+//	c := policyapi.NewClient(policyapi.ClientConfig{BaseURL: policyapi.DefaultAPIURL, Token: os.Getenv("POLICY_API_TOKEN")}, log)
+//	rep, err := c.CrawlWithReport(ctx, 50, func(p policyapi.Policy) error {
 //		fmt.Println(p.ID, p.PolicyTitle, len(p.Files))
 //		return nil
 //	})
 package policyapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
-// ListPath is the path of the list API under the portal's base URL.
-const ListPath = "/api/service-qzh/auth/ycqYouthStartAppController/pageList"
+// The real portal.
+const (
+	// DefaultAPIURL is the base URL of the portal's API (ListPath goes
+	// under it).
+	DefaultAPIURL = "https://app.youth.cq.cqyl.org.cn"
+	// DefaultFileHost serves the attachments: fileUrl is
+	// DefaultFileHost + "/oss/" + fileKey.
+	DefaultFileHost = "https://youth.cq.cqyl.org.cn"
+	// ListPath is the path of the list API under the base URL.
+	ListPath = "/api/service-qzh/auth/ycqYouthStartAppController/pageList"
+)
+
+// RecordedFileHost is the prefix of fileUrl in the recorded records.
+const RecordedFileHost = DefaultFileHost
 
 // Policy is one record of the list API. Raw keeps the record exactly as
 // received, so that what is stored is what the portal said.
@@ -33,7 +57,7 @@ type Policy struct {
 	IssueNumber string          `json:"issueNumber"`
 	PolicyText  string          `json:"policyText"`
 	PublishTime string          `json:"publishTime"`
-	Files       []File          `json:"files"`
+	Files       []File          `json:"files"` // null and [] both mean no attachment
 	Raw         json.RawMessage `json:"-"`
 }
 
@@ -43,8 +67,23 @@ type File struct {
 	FileName string `json:"fileName"`
 	FileKey  string `json:"fileKey"`
 	FileType string `json:"fileType"`
-	FileSize int64  `json:"fileSize"` // KB, as the portal reports it
+	FileSize int64  `json:"fileSize"` // KB, as the portal reports it (a number or a string of one)
 	FileURL  string `json:"fileUrl"`
+}
+
+// UnmarshalJSON reads a file, taking fileSize as a number or a string.
+func (f *File) UnmarshalJSON(b []byte) error {
+	type plain File
+	var v struct {
+		plain
+		FileSize looseInt `json:"fileSize"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = File(v.plain)
+	f.FileSize = int64(v.FileSize)
+	return nil
 }
 
 // Page is one page of the list API.
@@ -53,22 +92,44 @@ type Page struct {
 	PageSize int
 	TotalNum int
 	HasNext  bool
-	Policies []Policy
+	Records  int      // records in the answer, usable or not
+	Policies []Policy // the usable ones, in order
+	Skipped  []Skip   // the others
 }
 
-// envelope is the API's response shape; totalNum is a string.
+// Skip is a record that could not be used, and why.
+type Skip struct {
+	PageNo   int    `json:"pageNo"`   // as asked
+	PageSize int    `json:"pageSize"` // as asked
+	Index    int    `json:"index"`    // position in the page's result, from 0
+	ID       string `json:"id,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+func (s Skip) String() string {
+	id := ""
+	if s.ID != "" {
+		id = " (id " + s.ID + ")"
+	}
+	return fmt.Sprintf("page %d (size %d) record %d%s: %s", s.PageNo, s.PageSize, s.Index, id, s.Reason)
+}
+
+// envelope is the API's response shape.
 type envelope struct {
-	Success bool   `json:"success"`
-	Code    string `json:"code"`
-	Msg     string `json:"msg"`
+	Success bool            `json:"success"`
+	Code    json.RawMessage `json:"code"`
+	Msg     string          `json:"msg"`
 	Data    *struct {
-		PageNo   int               `json:"pageNo"`
-		PageSize int               `json:"pageSize"`
+		PageNo   looseInt          `json:"pageNo"`
+		PageSize looseInt          `json:"pageSize"`
 		Result   []json.RawMessage `json:"result"`
-		TotalNum json.RawMessage   `json:"totalNum"`
+		TotalNum looseInt          `json:"totalNum"` // a string in the real API
 		HasNext  bool              `json:"hasNext"`
 	} `json:"data"`
 }
+
+// maxTotalNum is the largest totalNum believed (a trillion policies).
+const maxTotalNum = 1e12
 
 var idPattern = regexp.MustCompile(`^[0-9]{1,30}$`)
 
@@ -93,40 +154,95 @@ func (p Policy) Validate() error {
 	return nil
 }
 
-func decodePage(b []byte) (*Page, error) {
+// decodePage reads an answer of the list API. The envelope must be right;
+// each record is then read on its own, and one that cannot be used is
+// skipped with its reason. pageNo and pageSize are those asked, for the
+// skip reports.
+func decodePage(b []byte, pageNo, pageSize int) (*Page, error) {
 	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
 	}
-	if !env.Success || env.Code != "0" {
-		return nil, fmt.Errorf("%w: success=%v code=%q msg=%q", ErrAPI, env.Success, env.Code, env.Msg)
+	if code := strings.Trim(string(bytes.TrimSpace(env.Code)), `"`); !env.Success || code != "0" {
+		return nil, fmt.Errorf("%w: success=%v code=%.40s msg=%.200q", ErrAPI, env.Success, env.Code, env.Msg)
 	}
 	if env.Data == nil {
 		return nil, fmt.Errorf("%w: no data", ErrBadResponse)
 	}
-	p := &Page{PageNo: env.Data.PageNo, PageSize: env.Data.PageSize, HasNext: env.Data.HasNext}
-	if n, err := parseTotal(env.Data.TotalNum); err == nil {
-		p.TotalNum = n
+	d := env.Data
+	p := &Page{PageNo: int(d.PageNo), PageSize: int(d.PageSize), TotalNum: int(d.TotalNum), HasNext: d.HasNext, Records: len(d.Result)}
+	if p.TotalNum < 0 || p.TotalNum > maxTotalNum {
+		p.TotalNum = 0 // not a count: unknown
 	}
-	for _, raw := range env.Data.Result {
-		var pol Policy
-		if err := json.Unmarshal(raw, &pol); err != nil {
-			return nil, fmt.Errorf("%w: record: %v", ErrBadResponse, err)
+	for i, raw := range d.Result {
+		pol, err := decodePolicy(raw)
+		if err != nil {
+			p.Skipped = append(p.Skipped, Skip{PageNo: pageNo, PageSize: pageSize, Index: i, ID: rawID(raw), Reason: err.Error()})
+			continue
 		}
-		pol.Raw = append(json.RawMessage(nil), raw...)
 		p.Policies = append(p.Policies, pol)
 	}
 	return p, nil
 }
 
-// parseTotal reads totalNum, a string in the real API ("190"), tolerating
-// a number.
-func parseTotal(raw json.RawMessage) (int, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return strconv.Atoi(s)
+// decodePolicy reads one record and checks its ids.
+func decodePolicy(raw json.RawMessage) (Policy, error) {
+	var pol Policy
+	if err := json.Unmarshal(raw, &pol); err != nil {
+		return pol, err
 	}
-	var n int
-	err := json.Unmarshal(raw, &n)
-	return n, err
+	if err := pol.Validate(); err != nil {
+		return pol, err
+	}
+	pol.Raw = raw
+	return pol, nil
+}
+
+// rawID is the record's id as written, for reports (at most 40 bytes).
+func rawID(raw json.RawMessage) string {
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(raw, &v) != nil || len(v.ID) == 0 {
+		return ""
+	}
+	s := strings.Trim(string(v.ID), `"`)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	q := strconv.QuoteToGraphic(s) // no control characters into logs
+	return q[1 : len(q)-1]
+}
+
+// looseInt reads a JSON integer or a string holding one (the portal
+// writes totalNum as a string and could write the others so); null and ""
+// read as 0.
+type looseInt int64
+
+func (n *looseInt) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	if s == "null" {
+		*n = 0
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s = strings.TrimSpace(s); s == "" {
+			*n = 0
+			return nil
+		}
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*n = looseInt(v)
+		return nil
+	}
+	// 75.0 or 1e3: accepted if whole
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return fmt.Errorf("%.40q is not a whole number", s)
+	}
+	*n = looseInt(f)
+	return nil
 }

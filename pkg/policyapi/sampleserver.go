@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// RecordedFileHost is the prefix of fileUrl in the recorded records.
-const RecordedFileHost = "https://youth.cq.cqyl.org.cn"
-
 // Faults make the sample server misbehave like a real portal on a bad day.
 type Faults struct {
 	Latency       time.Duration // added to every request

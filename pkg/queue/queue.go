@@ -27,6 +27,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/policytext/policytext/pkg/store"
 )
 
 // Streams, subjects and consumers.
@@ -37,6 +39,7 @@ const (
 	DeadSubject     = "policytext.dead.attachment"
 	EventsStream    = "POLICYTEXT_EVENTS"
 	ExtractedSubj   = "policytext.events.extracted"
+	PolicySubj      = "policytext.events.policy"
 	RequestsStream  = "POLICYTEXT_REQUESTS"
 	RequestSubject  = "policytext.requests.process"
 	AdvisoryStream  = "POLICYTEXT_ADVISORIES"
@@ -63,12 +66,25 @@ type AttachmentJob struct {
 }
 
 // Extracted says an attachment is done (with text, or failed for good).
+// It carries the record the extractor stored, so that the reconciler need
+// not read it back.
 type Extracted struct {
+	V        int           `json:"v"`
+	PolicyID string        `json:"policyId"`
+	FileID   string        `json:"fileId"`
+	OK       bool          `json:"ok"`
+	Error    string        `json:"error,omitempty"`
+	Run      string        `json:"run,omitempty"` // the extraction run (store.Record.Run)
+	Record   *store.Record `json:"record,omitempty"`
+}
+
+// PolicyChanged says a policy record was stored that the reconciler must
+// look at although no attachment changed: a new policy without
+// attachments, or a changed web text.
+type PolicyChanged struct {
 	V        int    `json:"v"`
 	PolicyID string `json:"policyId"`
-	FileID   string `json:"fileId"`
-	OK       bool   `json:"ok"`
-	Error    string `json:"error,omitempty"`
+	SHA256   string `json:"sha256"` // store.PolicySHA256 of the stored record
 }
 
 // ProcessRequest asks the fetcher to (re)process policies.
@@ -93,7 +109,7 @@ func Setup(ctx context.Context, js jetstream.JetStream) error {
 		// Events are kept (for 30 days) so that status can count the done
 		// and failed attachments per subject; the reconciler's durable
 		// consumer tracks what it has handled.
-		{Name: EventsStream, Subjects: []string{ExtractedSubj + ".>"}, Retention: jetstream.LimitsPolicy,
+		{Name: EventsStream, Subjects: []string{ExtractedSubj + ".>", PolicySubj}, Retention: jetstream.LimitsPolicy,
 			Storage: jetstream.FileStorage, MaxAge: 30 * 24 * time.Hour},
 		{Name: RequestsStream, Subjects: []string{RequestSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
 		{Name: AdvisoryStream, Subjects: []string{maxDeliverAdvis}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
@@ -170,6 +186,20 @@ func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) 
 	return nil
 }
 
+// PublishPolicyChanged announces a policy the reconciler must look at.
+func PublishPolicyChanged(ctx context.Context, js jetstream.JetStream, e PolicyChanged) error {
+	e.V = Version
+	b, _ := json.Marshal(e)
+	if _, err := js.Publish(ctx, PolicySubj, b); err != nil {
+		return fmt.Errorf("queue: publish policy changed: %w", err)
+	}
+	return nil
+}
+
+// IsPolicyChanged tells a PolicyChanged event from an Extracted one by
+// its subject.
+func IsPolicyChanged(subject string) bool { return subject == PolicySubj }
+
 // RequestProcess asks the fetcher to (re)process policies.
 func RequestProcess(ctx context.Context, js jetstream.JetStream, ids []string) error {
 	b, _ := json.Marshal(ProcessRequest{V: Version, PolicyIDs: ids})
@@ -184,7 +214,7 @@ func RequestProcess(ctx context.Context, js jetstream.JetStream, ids []string) e
 var ErrVersion = errors.New("queue: unknown message version")
 
 // Decode reads a message of type T and checks its version.
-func Decode[T AttachmentJob | Extracted | ProcessRequest](b []byte) (T, error) {
+func Decode[T AttachmentJob | Extracted | PolicyChanged | ProcessRequest](b []byte) (T, error) {
 	var v T
 	if err := json.Unmarshal(b, &v); err != nil {
 		return v, fmt.Errorf("queue: decode: %w", err)
@@ -214,22 +244,34 @@ func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
 	return nc, js, nil
 }
 
+// DeadJob is a job that exhausted its deliveries.
+type DeadJob struct {
+	Job AttachmentJob
+	Seq uint64 // its sequence in the jobs stream
+}
+
 // MoveDead moves jobs that exhausted MaxDeliver into the dead-letter
-// stream, with reason, until ctx ends. It processes what is pending and
-// returns when wait is 0, otherwise keeps watching.
-func MoveDead(ctx context.Context, js jetstream.JetStream, reasonOf func(AttachmentJob) string, wait time.Duration) (moved int, err error) {
+// stream until ctx ends. For each, onDead runs first (to record the
+// failure) and returns the reason kept with the dead job; if it fails, the
+// job stays where it is and is tried again a second later. With wait 0 it
+// returns once nothing is pending; otherwise it keeps watching. It returns
+// nil when ctx ends and an error when it cannot fetch.
+func MoveDead(ctx context.Context, js jetstream.JetStream, onDead func(context.Context, DeadJob) (reason string, err error), wait time.Duration) (moved int, err error) {
 	cons, err := js.Consumer(ctx, AdvisoryStream, DeadMoverDur)
 	if err != nil {
 		return 0, fmt.Errorf("queue: dead mover: %w", err)
 	}
 	jobs, err := js.Stream(ctx, JobsStream)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("queue: dead mover: %w", err)
 	}
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(max(wait, 100*time.Millisecond)))
 		if err != nil {
-			return moved, err
+			if ctx.Err() != nil {
+				break
+			}
+			return moved, fmt.Errorf("queue: dead mover: %w", err)
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -250,8 +292,12 @@ func MoveDead(ctx context.Context, js jetstream.JetStream, reasonOf func(Attachm
 				continue
 			}
 			job, _ := Decode[AttachmentJob](raw.Data)
-			job.V = Version
-			job.Reason = reasonOf(job)
+			reason, err := onDead(ctx, DeadJob{Job: job, Seq: adv.StreamSeq})
+			if err != nil {
+				m.NakWithDelay(time.Second)
+				continue
+			}
+			job.V, job.Reason = Version, reason
 			b, _ := json.Marshal(job)
 			if _, err := js.Publish(ctx, DeadSubject, b, jetstream.WithMsgID(fmt.Sprintf("dead:%d", adv.StreamSeq))); err != nil {
 				m.NakWithDelay(time.Second)
@@ -268,7 +314,7 @@ func MoveDead(ctx context.Context, js jetstream.JetStream, reasonOf func(Attachm
 			return moved, nil
 		}
 	}
-	return moved, ctx.Err()
+	return moved, nil
 }
 
 // Status is a snapshot of the queues.

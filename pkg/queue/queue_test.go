@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -84,13 +85,35 @@ func TestSetupPublishConsumeAndDeadLetter(t *testing.T) {
 			t.Errorf("delivered beyond MaxDeliver: %s", m.Data())
 		}
 	}
+	// a failure to record the dead job keeps it where it is, for a retry
+	var seen []DeadJob
+	failing := func(_ context.Context, d DeadJob) (string, error) {
+		seen = append(seen, d)
+		return "", errors.New("store away")
+	}
 	var moved int
-	for i := 0; i < 50 && moved == 0; i++ {
-		moved, err = MoveDead(ctx, js, func(AttachmentJob) string { return "exceeded max deliveries" }, 0)
+	for deadline := time.Now().Add(10 * time.Second); len(seen) == 0; {
+		if moved, err = MoveDead(ctx, js, failing, 0); err != nil || moved != 0 {
+			t.Fatal(moved, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no max-deliveries advisory")
+		}
+	}
+	if seen[0].Job.PolicyID != "2" || seen[0].Seq == 0 {
+		t.Fatalf("dead job %+v", seen[0])
+	}
+	if info, _ = s.Info(ctx); info.State.Msgs != 1 {
+		t.Fatalf("a job whose failure was not recorded left the work queue: %d", info.State.Msgs)
+	}
+	for deadline := time.Now().Add(10 * time.Second); moved == 0; {
+		moved, err = MoveDead(ctx, js, func(context.Context, DeadJob) (string, error) { return "exceeded max deliveries", nil }, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("the dead job was not moved on the retry")
+		}
 	}
 	if moved != 1 {
 		t.Fatalf("moved %d dead jobs, want 1", moved)

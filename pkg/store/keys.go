@@ -1,19 +1,3 @@
-// Package store owns the object-store layout: every S3 key of the project
-// is spelled here, built only from validated portal ids, so that any S3
-// browser shows one folder per policy:
-//
-//	policies/<policyId>/policy.json          the record as the portal sent it
-//	policies/<policyId>/policy.html          its policyText as a UTF-8 page
-//	policies/<policyId>/files/<fileId>.doc   the original attachment (or .docx)
-//	policies/<policyId>/files/<fileId>.txt   its extracted text
-//	policies/<policyId>/files/<fileId>.json  the extraction record (or the error)
-//	policies/<policyId>/reconcile.json       the reconcile report
-//
-// Example:
-//
-//	k, err := store.TextKey(policyID, fileID)
-//	if err != nil { /* an id that is not digits never reaches S3 */ }
-//	err = st.Put(ctx, k, []byte(text), store.TextPlain, nil)
 package store
 
 import (
@@ -21,13 +5,15 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
-// Content types of the objects.
+// Content types of the objects. Nothing this package stores is ever
+// served as a type a browser would run script in.
 const (
-	TextPlain = "text/plain; charset=utf-8"
-	JSON      = "application/json"
-	HTML      = "text/html; charset=utf-8"
+	contentText = "text/plain; charset=utf-8"
+	contentJSON = "application/json"
+	contentBin  = "application/octet-stream"
 )
 
 // ErrBadID: an id that is not a portal id (digits only).
@@ -35,75 +21,74 @@ var ErrBadID = errors.New("store: invalid id")
 
 var digits = regexp.MustCompile(`^[0-9]{1,30}$`)
 
+// ValidID reports whether id may form a key: 1 to 30 ASCII digits.
+func ValidID(id string) bool { return digits.MatchString(id) }
+
 func check(ids ...string) error {
 	for _, id := range ids {
-		if !digits.MatchString(id) {
+		if !ValidID(id) {
 			return fmt.Errorf("%w: %q", ErrBadID, id)
 		}
 	}
 	return nil
 }
 
-// Prefix is the folder of all policies.
-const Prefix = "policies/"
+// The layout. Every key of the bucket is spelled in this file.
+const (
+	policiesPrefix = "policies/"
+	indexPrefix    = "index/"
+)
 
-// PolicyPrefix is the folder of one policy.
-func PolicyPrefix(policyID string) (string, error) {
-	if err := check(policyID); err != nil {
-		return "", err
-	}
-	return Prefix + policyID + "/", nil
+func policyPrefix(policyID string) string { return policiesPrefix + policyID + "/" }
+func filesPrefix(policyID string) string  { return policyPrefix(policyID) + "files/" }
+func policyKey(policyID string) string    { return policyPrefix(policyID) + "policy.json" }
+func webTextKey(policyID string) string   { return policyPrefix(policyID) + "web.txt" }
+func reportKey(policyID string) string    { return policyPrefix(policyID) + "reconcile.json" }
+func historyPrefix(policyID string) string {
+	return policyPrefix(policyID) + "history/"
+}
+func historyKey(policyID string, at time.Time) string {
+	return historyPrefix(policyID) + at.UTC().Format(historyStamp) + ".json"
+}
+func textKey(policyID, fileID string) string   { return filesPrefix(policyID) + fileID + ".txt" }
+func recordKey(policyID, fileID string) string { return filesPrefix(policyID) + fileID + ".json" }
+func originalKey(policyID, fileID, ext string) string {
+	return filesPrefix(policyID) + fileID + "." + ext
 }
 
-func policyKey(policyID, name string) (string, error) {
-	p, err := PolicyPrefix(policyID)
-	if err != nil {
-		return "", err
-	}
-	return p + name, nil
-}
+// historyStamp names a kept version by the time it was replaced; it sorts
+// as text in time order.
+const historyStamp = "20060102T150405.000000000Z"
 
-// PolicyKey is the stored record.
-func PolicyKey(policyID string) (string, error) { return policyKey(policyID, "policy.json") }
-
-// PolicyHTMLKey is the policyText as a page.
-func PolicyHTMLKey(policyID string) (string, error) { return policyKey(policyID, "policy.html") }
-
-// ReportKey is the reconcile report.
-func ReportKey(policyID string) (string, error) { return policyKey(policyID, "reconcile.json") }
-
-func fileKey(policyID, fileID, ext string) (string, error) {
-	if err := check(policyID, fileID); err != nil {
-		return "", err
-	}
-	return Prefix + policyID + "/files/" + fileID + "." + ext, nil
-}
-
-// OriginalKey is the attachment as downloaded; the extension is the
-// portal's fileType when it is doc or docx, else "bin".
-func OriginalKey(policyID, fileID, fileType string) (string, error) {
-	ext := strings.ToLower(fileType)
-	if ext != "doc" && ext != "docx" {
-		ext = "bin"
-	}
-	return fileKey(policyID, fileID, ext)
-}
-
-// TextKey is the extracted text.
-func TextKey(policyID, fileID string) (string, error) { return fileKey(policyID, fileID, "txt") }
-
-// RecordKey is the extraction record.
-func RecordKey(policyID, fileID string) (string, error) { return fileKey(policyID, fileID, "json") }
-
-// PolicyIDOf returns the policy id of a key under Prefix ("" if none).
-func PolicyIDOf(key string) string {
-	rest, ok := strings.CutPrefix(key, Prefix)
+// policyIDOf returns the policy id of a key under policies/ ("" if none).
+func policyIDOf(key string) string {
+	rest, ok := strings.CutPrefix(key, policiesPrefix)
 	if !ok {
 		return ""
 	}
 	id, _, _ := strings.Cut(rest, "/")
-	if check(id) != nil {
+	if !ValidID(id) {
 		return ""
 	}
 	return id
+}
+
+// storedExt checks the extension of a stored original: a sniffed
+// format's (pkg/extract's table) or "bin", never one a browser would
+// render (html, svg, ...).
+var storedExt = regexp.MustCompile(`^(doc|docx|rtf|xml|bin|wps|odt|pdf)$`)
+
+// servable keeps a content type no browser runs script in; anything else
+// is served as opaque bytes.
+func servable(contentType string) string {
+	ct := strings.ToLower(contentType)
+	for _, bad := range []string{"html", "xml", "svg", "script", "text/", "multipart", "image/"} {
+		if strings.Contains(ct, bad) {
+			return contentBin
+		}
+	}
+	if ct == "" {
+		return contentBin
+	}
+	return contentType
 }

@@ -15,30 +15,50 @@ type ListLevel struct {
 	Pattern []rune
 	Follow  string // what separates the label from the text
 	Legal   bool   // all numbers in decimal
+	// HasRestartLimit and RestartLimit narrow when the level restarts
+	// (.doc LVLF fNoRestart/ilvlRestartLim, .docx w:lvlRestart): only when
+	// a level numbered below RestartLimit (0-based) advances; 0 means never.
+	// Without a limit, any higher level restarts it.
+	HasRestartLimit bool
+	RestartLimit    int
 }
 
 // ListCounters numbers list paragraphs in document order. Counters are kept
 // per key: the caller passes the list identity (a .doc lsid, a .docx
 // abstractNum), or the instance when it restarts numbering.
 type ListCounters struct {
-	counters map[int64]*[MaxListLevels]int
+	counters map[int64]*listCounter
+}
+
+// listCounter is the current number of each level; a level that has not
+// been used since it last restarted is unset (its number may be 0, so
+// "unset" cannot be a value).
+type listCounter struct {
+	n   [MaxListLevels]int
+	set [MaxListLevels]bool
 }
 
 // Label advances the counter of level ilvl of the list and returns the
 // paragraph's label ("" when the level's pattern renders to nothing).
-// starts overrides the start of levels (nil for none). Deeper levels
-// restart.
+// starts overrides the start of levels (nil for none).
+//
+// Word's rules: the first paragraph of a level takes the level's start,
+// each further one the next number; a paragraph restarts the deeper levels
+// (those without a restart limit, or whose limit is above its level). A
+// paragraph counts as a use of every higher level not used yet, at its
+// start: "2", then a level-3 item "2.a.I", then a level-2 item is "2.b".
+// A bullet level shows no number inside another level's pattern.
 func (lc *ListCounters) Label(key int64, levels []ListLevel, ilvl int, starts map[int]int) string {
 	if len(levels) == 0 || ilvl < 0 {
 		return ""
 	}
 	ilvl = min(ilvl, len(levels)-1, MaxListLevels-1)
 	if lc.counters == nil {
-		lc.counters = map[int64]*[MaxListLevels]int{}
+		lc.counters = map[int64]*listCounter{}
 	}
 	c := lc.counters[key]
 	if c == nil {
-		c = new([MaxListLevels]int)
+		c = new(listCounter)
 		lc.counters[key] = c
 	}
 	start := func(l int) int {
@@ -47,13 +67,20 @@ func (lc *ListCounters) Label(key int64, levels []ListLevel, ilvl int, starts ma
 		}
 		return levels[l].Start
 	}
-	if c[ilvl] == 0 {
-		c[ilvl] = start(ilvl)
+	if c.set[ilvl] {
+		c.n[ilvl]++
 	} else {
-		c[ilvl]++
+		c.n[ilvl], c.set[ilvl] = start(ilvl), true
 	}
-	for l := ilvl + 1; l < MaxListLevels; l++ {
-		c[l] = 0
+	for l := 0; l < ilvl; l++ {
+		if !c.set[l] {
+			c.n[l], c.set[l] = start(l), true
+		}
+	}
+	for l := ilvl + 1; l < len(levels) && l < MaxListLevels; l++ {
+		if !levels[l].HasRestartLimit || ilvl < levels[l].RestartLimit {
+			c.set[l] = false
+		}
 	}
 	lvl := levels[ilvl]
 	var b strings.Builder
@@ -69,15 +96,18 @@ func (lc *ListCounters) Label(key int64, levels []ListLevel, ilvl int, starts ma
 		if l >= len(levels) {
 			continue
 		}
-		n := c[l]
-		if n == 0 {
-			n = start(l)
+		if !c.set[l] { // a deeper level in the pattern: its start
+			b.WriteString(FormatNumber(start(l), levels[l].Format))
+			continue
 		}
 		format := levels[l].Format
-		if lvl.Legal {
+		switch {
+		case l != ilvl && format == "bullet":
+			continue
+		case lvl.Legal:
 			format = "decimal"
 		}
-		b.WriteString(FormatNumber(n, format))
+		b.WriteString(FormatNumber(c.n[l], format))
 	}
 	if b.Len() == 0 {
 		return ""

@@ -29,6 +29,11 @@ func FormatNumber(n int, format string) string {
 		return letters(n, 'a')
 	case "ordinal":
 		return strconv.Itoa(n) + ordinalSuffix(n)
+	case "chicago":
+		// *, †, ‡, §, then each doubled, tripled, ...
+		if n >= 1 {
+			return strings.Repeat(string([]rune("*†‡§")[(n-1)%4]), (n-1)/4+1)
+		}
 	case "decimalFullWidth", "decimalFullWidth2":
 		return strings.Map(func(r rune) rune { return r - '0' + '０' }, strconv.Itoa(n))
 	case "decimalEnclosedCircle", "decimalEnclosedCircleChinese":

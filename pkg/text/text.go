@@ -19,6 +19,20 @@
 //   - Only the main story is rendered by default; [RenderOptions.AllStories]
 //     appends the other stories, each under a "=== kind ===" line.
 //
+// Note reference marks: an automatically numbered footnote or endnote
+// shows, where it is anchored in the text, its number in the note's number
+// format as plain characters with nothing around them ("a test1",
+// "an endnotei"). Notes are numbered in document order from the
+// document's settings, or its section's where a section sets its own:
+// Word's defaults are 1, 2, 3 for footnotes and i, ii, iii for endnotes,
+// never restarting (a restart on each page needs a layout and is numbered
+// as if continuous). A note with a custom mark shows the mark's own
+// characters, a symbol-font mark mapped through its font, and takes no
+// number. In the footnote and endnote stories each note's text starts with
+// its mark followed by exactly one space ("1 Text of the note"), whatever
+// white space the file puts after an automatic mark; a custom mark is the
+// note's own first characters and keeps what follows it.
+//
 // Example:
 //
 //	doc := &text.Document{Stories: []text.Story{{Kind: text.Main, Blocks: []text.Block{
@@ -63,6 +77,9 @@ type Document struct {
 	Format  string // "doc", "docx", "rtf", ...
 	Version string // e.g. "Word 97-2003 (nFib 0x00C1)"
 	Stories []Story
+	// Warnings describe damage the parser recovered from: the text is what
+	// the file still holds, and may be incomplete. Empty for a sound file.
+	Warnings []string
 }
 
 // Story is one stream of text: the main body, one header, all footnotes, ...

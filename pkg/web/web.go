@@ -1,84 +1,90 @@
 // Package web serves the results as plain server-rendered pages over the
-// object store: the list of policies with their status and verdict, and
-// per policy its metadata, each attachment's text, download links, and the
-// reconcile report side by side with the differences highlighted (numeric
-// ones first).
+// bucket (pkg/store): the list of policies with their status and verdict,
+// read from the policy index and paged, and per policy its metadata, each
+// attachment's text, download links, and the reconcile report side by side
+// with the differences highlighted (numeric ones first).
 //
-// Example:
-//
-//	h := web.New(st, log)
-//	http.ListenAndServe("127.0.0.1:8080", h)
+// Everything it shows comes from the portal or from its attachments, so
+// every page is escaped by html/template, carries a Content-Security-Policy
+// that allows no inline script or style, and may not be framed.
 package web
 
 import (
 	"cmp"
-	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"html/template"
+	"io"
+	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/policytext/policytext/pkg/htmltext"
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/reconcile"
 	"github.com/policytext/policytext/pkg/store"
 )
 
-// Store is what the pages read.
-type Store interface {
-	Get(ctx context.Context, key string, max int64) ([]byte, error)
-	ListInfo(ctx context.Context, prefix string) ([]store.ObjectInfo, error)
-}
-
 //go:embed templates/*.html
 var templates embed.FS
 
+//go:embed static
+var static embed.FS
+
+// PageSize is how many policies one page of the list shows.
+const PageSize = 100
+
+// contentSecurityPolicy allows the page's own style sheet and scripts and
+// nothing else: no inline script, no framing, no plugin, no form posting
+// elsewhere.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 // Handler serves the pages.
 type Handler struct {
-	st   Store
-	log  *slog.Logger
-	tmpl *template.Template
-	mux  *http.ServeMux
-
-	// rows caches each policy's list row under the ETags of its objects:
-	// one listing of the bucket tells which rows are still current, so the
-	// list costs one LIST plus reads of what changed.
-	mu   sync.Mutex
-	rows map[string]cachedRow
-}
-
-type cachedRow struct {
-	sig string
-	row row
+	st    *store.Store
+	index *store.IndexReader
+	log   *slog.Logger
+	tmpl  *template.Template
+	mux   *http.ServeMux
 }
 
 // New returns the handler of the pages.
-func New(st Store, log *slog.Logger) *Handler {
-	h := &Handler{st: st, log: log, mux: http.NewServeMux(), rows: map[string]cachedRow{}}
+func New(st *store.Store, log *slog.Logger) *Handler {
+	h := &Handler{st: st, index: st.NewIndexReader(), log: log, mux: http.NewServeMux()}
 	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"pct": func(f float64) string { return strings.TrimRight(strings.TrimRight(ftoa(100*f), "0"), ".") + "%" },
+		"kb":  func(n int64) string { return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB" },
 	}).ParseFS(templates, "templates/*.html"))
+	sub, _ := fs.Sub(static, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(sub)))
 	h.mux.HandleFunc("GET /{$}", h.list)
 	h.mux.HandleFunc("GET /policies/{id}", h.policy)
 	h.mux.HandleFunc("GET /policies/{id}/files/{file}", h.file)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.notFound(w, "There is no page at this address.")
+	})
 	return h
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
 	h.mux.ServeHTTP(w, r)
 }
 
 // row is one policy in the list.
 type row struct {
 	ID, Title, Issue, Published string
+	Level, Type                 string
 	Files, OK, Failed           int
 	Verdict                     string
 	Numeric                     int
@@ -87,57 +93,34 @@ type row struct {
 
 // verdictOrder puts the policies that need a look first.
 var verdictOrder = map[string]int{reconcile.Differs: 0, reconcile.Truncated: 1, reconcile.DifferentDocument: 2,
-	reconcile.NoText: 3, "pending": 4, reconcile.Match: 5}
+	reconcile.NoText: 3, store.Pending: 4, reconcile.Match: 5}
+
+func newRow(r store.Row) row {
+	out := row{ID: r.ID, Verdict: r.Verdict()}
+	if p := r.Policy; p != nil {
+		out.Title, out.Issue, out.Published, out.Level, out.Type, out.Files = p.Title, p.IssueNumber, p.Published, p.Level, p.Type, p.Files
+	}
+	if rep := r.Report; rep != nil && out.Verdict != store.Pending {
+		out.OK, out.Failed, out.Differences, out.Numeric = rep.OK, rep.Failed, rep.Differences, rep.Numeric
+	}
+	return out
+}
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	objs, err := h.st.ListInfo(ctx, store.Prefix)
+	idx, err := h.index.Rows(r.Context())
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	byPolicy := map[string][]store.ObjectInfo{}
-	for _, o := range objs {
-		if id := store.PolicyIDOf(o.Key); id != "" {
-			byPolicy[id] = append(byPolicy[id], o)
-		}
-	}
-	rows := make([]row, 0, len(byPolicy))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for id, objs := range byPolicy {
-		var sig strings.Builder
-		for _, o := range objs {
-			sig.WriteString(o.Key + "=" + o.ETag + ";")
-		}
-		h.mu.Lock()
-		c, ok := h.rows[id]
-		h.mu.Unlock()
-		if ok && c.sig == sig.String() {
-			rows = append(rows, c.row)
-			continue
-		}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rw, ok := h.row(ctx, id, objs)
-			if !ok {
-				return
-			}
-			h.mu.Lock()
-			h.rows[id] = cachedRow{sig: sig.String(), row: rw}
-			h.mu.Unlock()
-			mu.Lock()
-			rows = append(rows, rw)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	filter := r.URL.Query().Get("verdict")
+	q := r.URL.Query()
+	filter := q.Get("verdict")
 	counts := map[string]int{}
-	shown := rows[:0:0]
-	for _, rw := range rows {
+	shown := make([]row, 0, len(idx))
+	for _, ir := range idx {
+		if ir.Policy == nil {
+			continue // reported, but its record's row is not written yet
+		}
+		rw := newRow(ir)
 		counts[rw.Verdict]++
 		if filter == "" || rw.Verdict == filter {
 			shown = append(shown, rw)
@@ -147,74 +130,42 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return cmp.Or(cmp.Compare(verdictOrder[a.Verdict], verdictOrder[b.Verdict]), -cmp.Compare(a.Numeric, b.Numeric),
 			-cmp.Compare(a.Published, b.Published), cmp.Compare(a.ID, b.ID))
 	})
-	h.render(w, "list.html", map[string]any{"Rows": shown, "Total": len(rows), "Counts": counts, "Filter": filter})
-}
-
-func (h *Handler) row(ctx context.Context, id string, objs []store.ObjectInfo) (row, bool) {
-	pk, _ := store.PolicyKey(id)
-	b, err := h.st.Get(ctx, pk, 64<<20)
-	if err != nil {
-		return row{}, false
+	page, _ := strconv.Atoi(q.Get("page"))
+	pages := max(1, (len(shown)+PageSize-1)/PageSize)
+	page = min(max(page, 1), pages)
+	from, to := (page-1)*PageSize, min(page*PageSize, len(shown))
+	total := 0
+	for _, n := range counts {
+		total += n
 	}
-	var p policyapi.Policy
-	if json.Unmarshal(b, &p) != nil {
-		return row{}, false
-	}
-	rw := row{ID: id, Title: p.PolicyTitle, Issue: p.IssueNumber, Published: p.PublishTime, Files: len(p.Files), Verdict: "pending"}
-	rk, _ := store.ReportKey(id)
-	if rb, err := h.st.Get(ctx, rk, 64<<20); err == nil {
-		var rep storedReport
-		if json.Unmarshal(rb, &rep) == nil {
-			rw.Verdict = rep.Report.Verdict
-			rw.Differences = len(rep.Report.Differences)
-			for _, d := range rep.Report.Differences {
-				if len(d.Tags) > 0 {
-					rw.Numeric++
-				}
-			}
-			// the report names each attachment's fate: no record to read
-			for _, a := range rep.Attachments {
-				if a.OK {
-					rw.OK++
-				} else {
-					rw.Failed++
-				}
-			}
-			return rw, true
+	link := func(p int) string {
+		v := url.Values{}
+		if filter != "" {
+			v.Set("verdict", filter)
 		}
-	}
-	for _, o := range objs {
-		if strings.HasSuffix(o.Key, ".json") && strings.Contains(o.Key, "/files/") {
-			if rb, err := h.st.Get(ctx, o.Key, 1<<20); err == nil {
-				var rec struct {
-					OK bool `json:"ok"`
-				}
-				json.Unmarshal(rb, &rec)
-				if rec.OK {
-					rw.OK++
-				} else {
-					rw.Failed++
-				}
-			}
+		if p > 1 {
+			v.Set("page", strconv.Itoa(p))
 		}
+		if len(v) == 0 {
+			return "/"
+		}
+		return "/?" + v.Encode()
 	}
-	return rw, true
-}
-
-// storedReport is the shape of reconcile.json (pkg/pipeline writes it).
-type storedReport struct {
-	Attachments []struct {
-		FileID string `json:"fileId"`
-		OK     bool   `json:"ok"`
-		Error  string `json:"error"`
-	} `json:"attachments"`
-	Report reconcile.Report `json:"report"`
+	data := map[string]any{"Rows": shown[from:to], "Shown": len(shown), "Total": total, "Counts": counts, "Filter": filter,
+		"Page": page, "Pages": pages, "From": from + 1, "To": to}
+	if page > 1 {
+		data["Prev"] = link(page - 1)
+	}
+	if page < pages {
+		data["Next"] = link(page + 1)
+	}
+	h.render(w, http.StatusOK, "list.html", data)
 }
 
 type attachmentView struct {
 	File     policyapi.File
 	Text     string
-	Record   map[string]any
+	Record   *store.Record
 	Download string
 	TextURL  string
 }
@@ -222,128 +173,97 @@ type attachmentView struct {
 func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	pk, err := store.PolicyKey(id)
-	if err != nil {
-		http.Error(w, "not a policy id", http.StatusBadRequest)
+	c, err := h.st.Compared(ctx, id, nil)
+	switch {
+	case errors.Is(err, store.ErrBadID):
+		h.notFound(w, "“"+id+"” is not a policy id: policy ids are digits.")
 		return
-	}
-	b, err := h.st.Get(ctx, pk, 64<<20)
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
+	case errors.Is(err, store.ErrNotFound):
+		h.notFound(w, "No policy "+id+" is stored. It may not have been crawled yet: `policyctl queue "+id+"` asks for it.")
 		return
-	} else if err != nil {
+	case err != nil:
 		h.fail(w, err)
 		return
 	}
-	var p policyapi.Policy
-	if err := json.Unmarshal(b, &p); err != nil {
-		h.fail(w, err)
-		return
-	}
+	p := c.Policy
 	var atts []attachmentView
-	texts := map[string]string{}
-	for _, f := range p.Files {
+	for i, f := range p.Files {
 		av := attachmentView{File: f,
 			Download: "/policies/" + url.PathEscape(p.ID) + "/files/" + url.PathEscape(f.FileID) + "?original=1",
 			TextURL:  "/policies/" + url.PathEscape(p.ID) + "/files/" + url.PathEscape(f.FileID)}
-		if rk, err := store.RecordKey(p.ID, f.FileID); err == nil {
-			if rb, err := h.st.Get(ctx, rk, 1<<20); err == nil {
-				json.Unmarshal(rb, &av.Record)
-			}
-		}
-		if tk, err := store.TextKey(p.ID, f.FileID); err == nil {
-			if tb, err := h.st.Get(ctx, tk, 256<<20); err == nil {
-				av.Text = string(tb)
-				texts[f.FileID] = av.Text
+		if rec := c.Records[i]; !rec.At.IsZero() {
+			av.Record = &rec
+			if t, ok := c.Texts[f.FileID]; ok {
+				av.Text = t
+			} else if rec.OK {
+				av.Text, _ = h.st.Text(ctx, p.ID, f.FileID) // shown if readable; the page is still useful without it
 			}
 		}
 		atts = append(atts, av)
 	}
 	data := map[string]any{"P": p, "Attachments": atts}
-	rk, _ := store.ReportKey(p.ID)
-	if rb, err := h.st.Get(ctx, rk, 64<<20); err == nil {
-		var rep storedReport
-		if json.Unmarshal(rb, &rep) == nil {
-			// the texts the reconciler compared: the extracted attachments
-			// in order, and the web text as paragraphs
-			var att strings.Builder
-			for _, a := range rep.Attachments {
-				if a.OK {
-					att.WriteString(texts[a.FileID])
-				}
-			}
-			web := strings.Join(htmltext.Paragraphs(p.PolicyText), "\n")
-			data["Report"] = rep.Report
-			data["Side"] = sideBySide(att.String(), web, rep.Report)
-		}
+	rep, err := h.st.Report(ctx, p.ID)
+	switch {
+	case err == nil && c.Settled:
+		data["Report"] = rep.Report
+		data["Side"] = sideBySide(c.Attachment, c.Web, rep.Report)
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		h.log.Warn("report unreadable", "policy", p.ID, "err", err)
 	}
-	h.render(w, "policy.html", data)
+	h.render(w, http.StatusOK, "policy.html", data)
 }
 
 // file serves an attachment's text, or its original with ?original=1.
 func (h *Handler) file(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, fileID := r.PathValue("id"), r.PathValue("file")
-	pk, err := store.PolicyKey(id)
-	if err != nil {
-		http.Error(w, "not a policy id", http.StatusBadRequest)
-		return
-	}
 	if r.URL.Query().Get("original") == "" {
-		tk, err := store.TextKey(id, fileID)
+		t, err := h.st.Text(ctx, id, fileID)
 		if err != nil {
-			http.Error(w, "not a file id", http.StatusBadRequest)
+			h.storeError(w, err, "No text is stored for this attachment.")
 			return
 		}
-		b, err := h.st.Get(ctx, tk, 256<<20)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", store.TextPlain)
-		w.Write(b)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, t)
 		return
 	}
-	b, err := h.st.Get(ctx, pk, 64<<20)
+	body, orig, err := h.st.OpenOriginal(ctx, id, fileID)
 	if err != nil {
-		http.NotFound(w, r)
+		h.storeError(w, err, "No original is stored for this attachment.")
 		return
 	}
-	var p policyapi.Policy
-	json.Unmarshal(b, &p)
-	for _, f := range p.Files {
-		if f.FileID != fileID {
-			continue
-		}
-		ok, err := store.OriginalKey(id, fileID, f.FileType)
-		if err != nil {
-			break
-		}
-		data, err := h.st.Get(ctx, ok, 256<<20)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		name := f.FileName
-		if !strings.HasSuffix(name, "."+f.FileType) {
-			name += "." + f.FileType
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-		w.Write(data)
-		return
-	}
-	http.NotFound(w, r)
+	defer body.Close()
+	w.Header().Set("Content-Type", orig.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": orig.Name}))
+	w.Header().Set("Content-Length", strconv.FormatInt(orig.Size, 10))
+	io.Copy(w, body)
 }
 
-func (h *Handler) render(w http.ResponseWriter, name string, data any) {
+func (h *Handler) storeError(w http.ResponseWriter, err error, missing string) {
+	switch {
+	case errors.Is(err, store.ErrBadID):
+		h.notFound(w, "Policy and file ids are digits.")
+	case errors.Is(err, store.ErrNotFound):
+		h.notFound(w, missing)
+	default:
+		h.fail(w, err)
+	}
+}
+
+func (h *Handler) render(w http.ResponseWriter, status int, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	if err := h.tmpl.ExecuteTemplate(w, name, data); err != nil {
 		h.log.Error("render", "page", name, "err", err)
 	}
 }
 
+func (h *Handler) notFound(w http.ResponseWriter, msg string) {
+	h.render(w, http.StatusNotFound, "error.html", map[string]any{"Title": "Not found", "Message": msg})
+}
+
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	h.log.Error("page failed", "err", err)
-	http.Error(w, "the store cannot be read right now", http.StatusServiceUnavailable)
+	h.render(w, http.StatusServiceUnavailable, "error.html",
+		map[string]any{"Title": "Unavailable", "Message": "The store cannot be read right now. Try again in a moment."})
 }

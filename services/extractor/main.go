@@ -1,16 +1,16 @@
 // Command extractor turns attachment jobs into text in S3: it downloads
 // each attachment from an allowed host, extracts it, stores the original,
-// the text and a record, and announces it. Run any number of them.
+// the text and a record, and announces it; it also moves jobs that ran out
+// of deliveries to the dead-letter stream. Run any number of them.
 package main
 
 import (
+	"context"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
 	"github.com/policytext/policytext/pkg/pipeline"
-	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/service"
 )
 
@@ -22,22 +22,12 @@ func main() {
 	hosts := fs.String("allowed-hosts", "youth.cq.cqyl.org.cn", "comma-separated hosts attachments may be downloaded from")
 	maxDownload := fs.Int64("max-download", 64<<20, "largest attachment in bytes")
 	retryBase := fs.Duration("retry-base", 5*time.Second, "first delay before a failed job is tried again (doubling each time)")
-	st := service.StartStage(&c, fs, os.Args[1:], "extractor")
-	defer st.Close()
-	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
-	ex := &pipeline.Extractor{Store: deps.Store, JS: deps.JS, Log: log, AllowedHosts: service.SplitList(*hosts),
-		MaxDownload: *maxDownload, Observe: m.ObserveJob, Retry: pipeline.Backoff(*retryBase)}
-	go func() {
-		// jobs that exhausted their deliveries go to the dead-letter stream
-		reason := fmt.Sprintf("exceeded %d deliveries (see the extractor logs)", queue.JobMaxDeliver)
-		for ctx.Err() == nil {
-			if _, err := queue.MoveDead(ctx, deps.JS, func(queue.AttachmentJob) string { return reason }, 5*time.Second); err != nil && ctx.Err() == nil {
-				log.Warn("dead-letter mover", "err", err)
-				time.Sleep(2 * time.Second)
-			}
-		}
-	}()
-	log.Info("started", "workers", *workers, "allowed_hosts", *hosts)
-	ex.Run(ctx, *workers)
-	log.Info("stopped")
+	os.Exit(service.RunStage(&c, fs, os.Args[1:], "extractor", func(st *service.Stage) []func(context.Context) error {
+		ex := &pipeline.Extractor{Store: st.Deps.Store, JS: st.Deps.JS, Log: st.Log, Workers: *workers,
+			AllowedHosts: service.SplitList(*hosts), MaxDownload: *maxDownload, Observe: st.Metrics.ObserveJob,
+			Retry: pipeline.Backoff(*retryBase)}
+		dead := &pipeline.DeadLetters{Store: st.Deps.Store, JS: st.Deps.JS, Log: st.Log}
+		st.Log.Info("extracting", "workers", *workers, "allowed_hosts", *hosts)
+		return []func(context.Context) error{ex.Run, dead.Run}
+	}))
 }

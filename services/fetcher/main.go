@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"time"
@@ -24,41 +25,18 @@ func main() {
 	interval := fs.Duration("interval", time.Hour, "time between crawls")
 	pageSize := fs.Int("page-size", 50, "policies per list request")
 	rps := fs.Float64("rps", 2, "portal requests per second")
-	st := service.StartStage(&c, fs, os.Args[1:], "fetcher")
-	defer st.Close()
-	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
-	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: *apiURL, Token: *token, RPS: *rps}, log)
-	f := &pipeline.Fetcher{API: api, Store: deps.Store, JS: deps.JS, Log: log, PageSize: *pageSize}
-	go f.ServeRequests(ctx)
-	log.Info("started", "api", *apiURL, "interval", *interval)
-	if *token == "" && *apiURL == defaultAPI {
-		// The real portal refuses requests without a token: rather than
-		// fail every interval, say so once and only serve requests.
-		log.Warn("no POLICY_API_TOKEN: not crawling the portal (reprocessing requests are still served)")
-		<-ctx.Done()
-		return
-	}
-	for failures := 0; ; {
-		wait := *interval
-		st, err := f.Crawl(ctx)
-		if err != nil && ctx.Err() == nil {
-			// NATS, S3 or the portal is away: try again soon, not in an
-			// interval (a crawl is cheap when nothing changed)
-			failures++
-			wait = min(*interval, time.Duration(failures)*15*time.Second)
-			log.Error("crawl failed; retrying", "err", err, "in", wait)
-		} else if err == nil {
-			failures = 0
-			m.Crawled.WithLabelValues("policies").Add(float64(st.Policies))
-			m.Crawled.WithLabelValues("new").Add(float64(st.New))
-			m.Crawled.WithLabelValues("queued").Add(float64(st.Queued))
-			log.Info("crawled", "policies", st.Policies, "new", st.New, "queued", st.Queued, "invalid", st.Invalid)
+	os.Exit(service.RunStage(&c, fs, os.Args[1:], "fetcher", func(st *service.Stage) []func(context.Context) error {
+		api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: *apiURL, Token: *token, RPS: *rps}, st.Log)
+		f := &pipeline.Fetcher{API: api, Store: st.Deps.Store, JS: st.Deps.JS, Log: st.Log, PageSize: *pageSize,
+			Observe: func(cs pipeline.CrawlStats, err error) { st.Metrics.ObserveCrawl(cs.Counts(), err) }}
+		loops := []func(context.Context) error{f.ServeRequests}
+		if *token == "" && *apiURL == defaultAPI {
+			// The real portal refuses requests without a token: rather than
+			// fail every interval, say so once and only serve requests.
+			st.Log.Warn("no POLICY_API_TOKEN: not crawling the portal (reprocessing requests are still served)")
+			return loops
 		}
-		select {
-		case <-ctx.Done():
-			log.Info("stopped")
-			return
-		case <-time.After(wait):
-		}
-	}
+		st.Log.Info("crawling", "api", *apiURL, "interval", interval.String())
+		return append(loops, func(ctx context.Context) error { return f.Run(ctx, *interval) })
+	}))
 }

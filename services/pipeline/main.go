@@ -46,7 +46,11 @@ func main() {
 	}
 	ctx, stop := service.SignalContext()
 	defer stop()
-	if err := allinone.Run(ctx, c, os.Stdout, os.Stderr, log); err != nil && ctx.Err() == nil {
+	// stdout carries the --once summary alone: libraries that print to
+	// os.Stdout (the embedded S3 server does) are sent to stderr
+	summary := os.Stdout
+	os.Stdout = os.Stderr
+	if err := allinone.Run(ctx, c, summary, os.Stderr, log); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
 		os.Exit(1)
 	}

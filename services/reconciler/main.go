@@ -1,8 +1,9 @@
 // Command reconciler writes a reconcile report for every policy whose
-// attachments are all done.
+// attachments are all settled, and keeps the policy index current.
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 
@@ -15,12 +16,9 @@ func main() {
 	fs := flag.NewFlagSet("reconciler", flag.ExitOnError)
 	c.Register(fs, "127.0.0.1:9102")
 	workers := fs.Int("workers", 2, "policies reconciled at once")
-	st := service.StartStage(&c, fs, os.Args[1:], "reconciler")
-	defer st.Close()
-	ctx, log, deps, m := st.Ctx, st.Log, st.Deps, st.Metrics
-	r := &pipeline.Reconciler{Store: deps.Store, JS: deps.JS, Log: log,
-		Observe: func(v string) { m.Reconciled.WithLabelValues(v).Inc() }}
-	log.Info("started", "workers", *workers)
-	r.Run(ctx, *workers)
-	log.Info("stopped")
+	os.Exit(service.RunStage(&c, fs, os.Args[1:], "reconciler", func(st *service.Stage) []func(context.Context) error {
+		r := &pipeline.Reconciler{Store: st.Deps.Store, JS: st.Deps.JS, Log: st.Log, Workers: *workers,
+			Observe: st.Metrics.ObserveReport}
+		return []func(context.Context) error{r.Run}
+	}))
 }

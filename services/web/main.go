@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -22,29 +23,35 @@ func main() {
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the pages")
 	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		os.Exit(service.ExitUsage)
 	}
 	log := c.Logger("web")
 	ctx, stop := service.SignalContext()
 	defer stop()
-	st, err := store.New(store.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey,
-		Bucket: c.S3Bucket, Secure: c.S3Secure})
+	st, err := store.New(c.StoreConfig(log))
 	if err != nil {
 		log.Error("not started", "err", err)
-		os.Exit(1)
+		os.Exit(service.ExitFailed)
 	}
-	m := service.NewMetrics()
-	service.ServeOps(ctx, c.HTTPAddr, m, func() error { return nil }, log)
-	srv := &http.Server{Addr: *listen, Handler: web.New(st, log), ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ops, err := service.ListenOps(c.HTTPAddr, service.NewMetrics(), func() error {
+		check, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
-		srv.Shutdown(shut)
-	}()
-	log.Info("serving", "listen", *listen)
-	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
-		log.Error("stopped", "err", err)
-		os.Exit(1)
+		return st.Ping(check)
+	})
+	if err != nil {
+		log.Error("not started", "err", err)
+		os.Exit(service.ExitFailed)
 	}
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Error("not started", "err", fmt.Errorf("page address %s: %w", *listen, err))
+		os.Exit(service.ExitFailed)
+	}
+	srv := &http.Server{Handler: web.New(st, log), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("serving", "listen", l.Addr().String())
+	if err := service.RunAll(ctx, ops.Run, func(ctx context.Context) error { return service.ServeHTTP(ctx, srv, l) }); err != nil {
+		log.Error("stopped", "err", err)
+		os.Exit(service.ExitFailed)
+	}
+	log.Info("stopped")
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package safehttp
+
+const raceEnabled = false

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/policytext/policytext/pkg/policyapi"
+)
+
+// PutOriginal stores the downloaded attachment under the extension of its
+// sniffed format (doc, docx, rtf, xml, or bin when it is none of them) and
+// sets rec.Original. It is stored for download only: a content type no
+// browser renders and Content-Disposition: attachment.
+func (s *Store) PutOriginal(ctx context.Context, rec *Record, ext, contentType string, body io.Reader, size int64) error {
+	if err := check(rec.PolicyID, rec.FileID); err != nil {
+		return err
+	}
+	if !storedExt.MatchString(ext) {
+		ext = "bin"
+	}
+	o := putOptions{contentType: servable(contentType), disposition: attachmentDisposition(DownloadName(rec.FileName, ext)),
+		meta: map[string]string{"original-name": rec.FileName, "source-url": rec.FileURL, "sha256": rec.SHA256}}
+	if err := s.put(ctx, originalKey(rec.PolicyID, rec.FileID, ext), body, size, o); err != nil {
+		return err
+	}
+	rec.Original = ext
+	return nil
+}
+
+// DownloadName is the name an original is offered under: the portal's
+// file name without its own extension (which may lie, or be .html), plus
+// the extension of what the file really is.
+func DownloadName(fileName, ext string) string {
+	base := path.Base(strings.ReplaceAll(fileName, `\`, "/"))
+	if e := path.Ext(base); e != "" && len(e) <= 6 {
+		base = strings.TrimSuffix(base, e)
+	}
+	base = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(base))
+	if base == "" || base == "." || base == ".." {
+		base = "attachment"
+	}
+	if !storedExt.MatchString(ext) {
+		ext = "bin"
+	}
+	return base + "." + ext
+}
+
+func attachmentDisposition(name string) string {
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+}
+
+// Original describes a stored original for download.
+type Original struct {
+	Name        string // DownloadName
+	ContentType string
+	Size        int64
+}
+
+// OpenOriginal opens a stored original for streaming (it is never read
+// whole); the caller closes it.
+func (s *Store) OpenOriginal(ctx context.Context, policyID, fileID string) (io.ReadCloser, Original, error) {
+	rec, err := s.Record(ctx, policyID, fileID)
+	if err != nil {
+		return nil, Original{}, err
+	}
+	ext := rec.Original
+	if !storedExt.MatchString(ext) {
+		return nil, Original{}, fmt.Errorf("%w: no original stored for %s/%s", ErrNotFound, policyID, fileID)
+	}
+	key := originalKey(policyID, fileID, ext)
+	obj, err := s.mc.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, Original{}, s.classify(key, err)
+	}
+	info, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, Original{}, s.classify(key, err)
+	}
+	return obj, Original{Name: DownloadName(rec.FileName, ext), ContentType: servable(info.ContentType), Size: info.Size}, nil
+}
+
+// OriginalMeta returns the user metadata of a stored original
+// (original-name, source-url, sha256).
+func (s *Store) OriginalMeta(ctx context.Context, policyID, fileID string) (map[string]string, error) {
+	rec, err := s.Record(ctx, policyID, fileID)
+	if err != nil {
+		return nil, err
+	}
+	key := originalKey(policyID, fileID, rec.Original)
+	info, err := s.mc.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return nil, s.classify(key, err)
+	}
+	return unescapeMeta(info.UserMetadata), nil
+}
+
+// PutText stores an attachment's extracted text (text/plain; UTF-8).
+func (s *Store) PutText(ctx context.Context, rec Record, text string) error {
+	if err := check(rec.PolicyID, rec.FileID); err != nil {
+		return err
+	}
+	return s.putBytes(ctx, textKey(rec.PolicyID, rec.FileID), []byte(text),
+		putOptions{contentType: contentText, meta: map[string]string{"sha256": rec.SHA256}})
+}
+
+// Text reads an attachment's extracted text.
+func (s *Store) Text(ctx context.Context, policyID, fileID string) (string, error) {
+	if err := check(policyID, fileID); err != nil {
+		return "", err
+	}
+	b, err := s.get(ctx, textKey(policyID, fileID), MaxTextBytes)
+	return string(b), err
+}
+
+// PutRecord stores an attachment's extraction record. It is written last
+// for an attachment: its presence means the attachment is settled.
+func (s *Store) PutRecord(ctx context.Context, rec Record) error {
+	if err := check(rec.PolicyID, rec.FileID); err != nil {
+		return err
+	}
+	return s.putJSON(ctx, recordKey(rec.PolicyID, rec.FileID), rec)
+}
+
+// Record reads an attachment's extraction record.
+func (s *Store) Record(ctx context.Context, policyID, fileID string) (Record, error) {
+	var rec Record
+	if err := check(policyID, fileID); err != nil {
+		return rec, err
+	}
+	err := s.getJSON(ctx, recordKey(policyID, fileID), MaxRecordBytes, &rec)
+	return rec, err
+}
+
+// Compared is what the reconciler compares for a policy, read in one
+// place for the reconciler and the page alike.
+type Compared struct {
+	Policy policyapi.Policy
+	// Records has one entry per attachment of the policy, in its order; a
+	// missing record has only FileID set and Settled is false.
+	Records []Record
+	Settled bool
+	// Texts holds the text of every successful attachment (only when settled).
+	Texts map[string]string
+	// Attachment is the successful attachments' texts in the policy's order;
+	// Web is the web text (WebText). Both only when settled.
+	Attachment, Web string
+}
+
+// Compared reads a policy, the records of its attachments and, once every
+// attachment is settled, their texts. Records the caller already has
+// (from the extractors' events) are not read again; when some are missing,
+// one listing tells which exist.
+func (s *Store) Compared(ctx context.Context, policyID string, known map[string]Record) (*Compared, error) {
+	p, err := s.Policy(ctx, policyID)
+	if err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	for _, f := range p.Files {
+		if _, ok := known[f.FileID]; !ok {
+			objs, err := s.list(ctx, filesPrefix(policyID))
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range objs {
+				present[o.key] = true
+			}
+			break
+		}
+	}
+	c := &Compared{Policy: p, Settled: true, Texts: map[string]string{}}
+	for _, f := range p.Files {
+		rec, ok := known[f.FileID]
+		if ok && rec.PolicyID == p.ID && rec.FileID == f.FileID {
+			c.Records = append(c.Records, rec)
+			continue
+		}
+		rec = Record{PolicyID: p.ID, FileID: f.FileID}
+		if check(f.FileID) != nil || !present[recordKey(p.ID, f.FileID)] {
+			c.Settled = false
+			c.Records = append(c.Records, rec)
+			continue
+		}
+		if rec, err = s.Record(ctx, p.ID, f.FileID); err != nil {
+			if errors.Is(err, ErrNotFound) { // removed since the listing
+				c.Settled = false
+				c.Records = append(c.Records, Record{PolicyID: p.ID, FileID: f.FileID})
+				continue
+			}
+			return nil, err
+		}
+		c.Records = append(c.Records, rec)
+	}
+	if !c.Settled {
+		return c, nil
+	}
+	var att strings.Builder
+	for _, rec := range c.Records {
+		if !rec.OK {
+			continue
+		}
+		t, err := s.Text(ctx, p.ID, rec.FileID)
+		if err != nil {
+			return nil, err
+		}
+		c.Texts[rec.FileID] = t
+		att.WriteString(t)
+	}
+	c.Attachment, c.Web = att.String(), WebText(p)
+	return c, nil
+}

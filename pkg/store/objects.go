@@ -1,0 +1,234 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Config locates the bucket. The secret is never logged.
+type Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	Secure    bool   // https
+	Region    string // default us-east-1
+	// Log receives warnings of background work (index compaction).
+	Log *slog.Logger
+}
+
+// ErrNotFound: no such object (a policy, record, text or report not stored).
+var ErrNotFound = errors.New("store: not found")
+
+// ErrTooLarge: a stored object is larger than this package reads.
+var ErrTooLarge = errors.New("store: object too large")
+
+// ErrCorrupt: a stored object is not what this package wrote.
+var ErrCorrupt = errors.New("store: stored object cannot be read")
+
+// Read limits: the largest object of each kind this package reads into
+// memory. Originals are never read whole (see OpenOriginal).
+const (
+	MaxPolicyBytes = 16 << 20  // policy.json: a record with its policyText
+	MaxRecordBytes = 1 << 20   // an extraction record
+	MaxTextBytes   = 256 << 20 // an extracted text (at most 32 Mi characters)
+	MaxReportBytes = 64 << 20  // a reconcile report
+	maxIndexBytes  = 256 << 20 // one index segment
+)
+
+// Store is the typed repository of the bucket: it owns the layout, the
+// stored types and their size limits. Nothing outside this package spells
+// a key or decodes a stored object.
+type Store struct {
+	mc     *minio.Client
+	bucket string
+	log    *slog.Logger
+
+	segmentsWritten atomic.Int64
+}
+
+// New connects to the bucket (without checking it exists; see Ensure).
+func New(cfg Config) (*Store, error) {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	mc, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure, Region: cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: client: %w", err)
+	}
+	return &Store{mc: mc, bucket: cfg.Bucket, log: cfg.Log}, nil
+}
+
+// Bucket is the bucket's name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Ensure creates the bucket when it does not exist yet.
+func (s *Store) Ensure(ctx context.Context) error {
+	ok, err := s.mc.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("store: bucket %s: %w", s.bucket, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := s.mc.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{}); err != nil {
+		if r := minio.ToErrorResponse(err); r.Code == "BucketAlreadyOwnedByYou" || r.Code == "BucketAlreadyExists" {
+			return nil
+		}
+		return fmt.Errorf("store: make bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
+
+// Ping checks that the bucket answers (for health checks).
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.mc.BucketExists(ctx, s.bucket); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+type putOptions struct {
+	contentType string
+	disposition string            // Content-Disposition
+	meta        map[string]string // user metadata, URL-escaped on the wire (S3 metadata is ASCII)
+}
+
+func (s *Store) put(ctx context.Context, key string, body io.Reader, size int64, o putOptions) error {
+	um := make(map[string]string, len(o.meta))
+	for k, v := range o.meta {
+		um[k] = url.QueryEscape(v)
+	}
+	_, err := s.mc.PutObject(ctx, s.bucket, key, body, size,
+		minio.PutObjectOptions{ContentType: o.contentType, ContentDisposition: o.disposition, UserMetadata: um})
+	if err != nil {
+		return fmt.Errorf("store: put %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) putBytes(ctx context.Context, key string, b []byte, o putOptions) error {
+	return s.put(ctx, key, bytes.NewReader(b), int64(len(b)), o)
+}
+
+func (s *Store) putJSON(ctx context.Context, key string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("store: encode %s: %w", key, err)
+	}
+	return s.putBytes(ctx, key, append(b, '\n'), putOptions{contentType: contentJSON})
+}
+
+// get reads an object of at most limit bytes.
+func (s *Store) get(ctx context.Context, key string, limit int64) ([]byte, error) {
+	obj, err := s.mc.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, s.classify(key, err)
+	}
+	defer obj.Close()
+	b, err := io.ReadAll(io.LimitReader(obj, limit+1))
+	if err != nil {
+		return nil, s.classify(key, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrTooLarge, key, limit)
+	}
+	return b, nil
+}
+
+func (s *Store) getJSON(ctx context.Context, key string, limit int64, v any) error {
+	b, err := s.get(ctx, key, limit)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
+	}
+	return nil
+}
+
+// objectInfo is a listed key with its ETag (which changes when the object
+// does) and size.
+type objectInfo struct {
+	key  string
+	etag string
+	size int64
+}
+
+// list returns the keys under prefix, recursively.
+func (s *Store) list(ctx context.Context, prefix string) ([]objectInfo, error) {
+	var out []objectInfo
+	for o := range s.mc.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("store: list %s: %w", prefix, o.Err)
+		}
+		out = append(out, objectInfo{key: o.Key, etag: o.ETag, size: o.Size})
+	}
+	return out, nil
+}
+
+// listFolders returns the names of the "folders" directly under prefix.
+func (s *Store) listFolders(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	for o := range s.mc.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("store: list %s: %w", prefix, o.Err)
+		}
+		if name, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, prefix), "/"); ok {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) remove(ctx context.Context, key string) error {
+	if err := s.mc.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		if c := s.classify(key, err); errors.Is(c, ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("store: remove %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) copyObject(ctx context.Context, from, to string) error {
+	_, err := s.mc.CopyObject(ctx, minio.CopyDestOptions{Bucket: s.bucket, Object: to},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: from})
+	if err != nil {
+		return s.classify(from, err)
+	}
+	return nil
+}
+
+func (s *Store) classify(key string, err error) error {
+	if r := minio.ToErrorResponse(err); r.Code == "NoSuchKey" || r.StatusCode == 404 {
+		return fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	return fmt.Errorf("store: %s: %w", key, err)
+}
+
+func unescapeMeta(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if u, err := url.QueryUnescape(v); err == nil {
+			v = u
+		}
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
