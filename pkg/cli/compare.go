@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/policytext/policytext/pkg/extract"
 	"github.com/policytext/policytext/pkg/htmltext"
@@ -144,11 +145,7 @@ func writeSummary(w io.Writer, rep reconcile.Report, att, web []rune) {
 	}
 	fmt.Fprintf(w, "differences: %d (%d numeric)\n", len(rep.Differences), numeric)
 	for i, d := range rep.Differences {
-		tag := ""
-		if len(d.Tags) > 0 {
-			tag = " [" + strings.Join(d.Tags, ",") + "]"
-		}
-		fmt.Fprintf(w, "%3d. %s%s  attachment %d-%d, web %d-%d\n", i+1, d.Type, tag,
+		fmt.Fprintf(w, "%3d. %s%s  attachment %d-%d, web %d-%d\n", i+1, d.Type, headline(d),
 			d.AttachmentRange[0], d.AttachmentRange[1], d.WebRange[0], d.WebRange[1])
 		if d.Type != reconcile.WebOnly {
 			fmt.Fprintf(w, "     attachment: %s\n", inContext(att, d.AttachmentRange))
@@ -157,6 +154,36 @@ func writeSummary(w io.Writer, rep reconcile.Report, att, web []rune) {
 			fmt.Fprintf(w, "     web:        %s\n", inContext(web, d.WebRange))
 		}
 	}
+}
+
+// headline says what a difference is at a glance: a number changed, added
+// or removed is given on both sides (whole numbers, as the report has
+// them); a one-sided block its size and how many numbers it holds.
+func headline(d reconcile.Difference) string {
+	if len(d.Tags) > 0 {
+		or := func(s string) string {
+			if s == "" {
+				return "(none)"
+			}
+			return s
+		}
+		return fmt.Sprintf(" [%s] attachment %s, web %s", strings.Join(d.Tags, ","), or(d.Attachment), or(d.Web))
+	}
+	var facts []string
+	if d.Type != reconcile.Changed {
+		facts = append(facts, fmt.Sprintf("%d characters", utf8.RuneCountInString(d.Attachment+d.Web)))
+	}
+	switch d.Numbers {
+	case 0:
+	case 1:
+		facts = append(facts, "1 number")
+	default:
+		facts = append(facts, fmt.Sprintf("%d numbers", d.Numbers))
+	}
+	if len(facts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(facts, ", ") + ")"
 }
 
 // inContext shows a span in brackets with a few characters around it;

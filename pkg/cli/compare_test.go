@@ -25,13 +25,32 @@ func TestCompareJSONAndSummary(t *testing.T) {
 		t.Errorf("%s %d differences", rep.Verdict, len(rep.Differences))
 	}
 	code, out, _ = run("compare", "--html", reconDir+"recon-02.web.html", "--text", reconDir+"recon-02.attachment.txt")
-	for _, s := range []string{"verdict: differs", "differences: 2 (1 numeric)", "changed [numeric]", "【20】万元", "【15】万元", "attachment_only"} {
+	for _, s := range []string{"verdict: differs", "differences: 2 (1 numeric)", "changed [numeric] attachment 20万元, web 15万元  attachment 969-973",
+		"【20万元】的创业", "【15万元】的创业", "attachment_only (71 characters)  attachment 2286-2357"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("summary lacks %q:\n%s", s, out)
 		}
 	}
 	if code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestCompareSummaryOfATail: a truncated tail is not a number; the summary
+// gives its size and how many numbers it holds.
+func TestCompareSummaryOfATail(t *testing.T) {
+	code, out, stderr := run("compare", "--html", reconDir+"recon-03.web.html", "--text", reconDir+"recon-03.attachment.txt")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, s := range []string{"verdict: truncated (the attachment text stops early)", "differences: 1 (0 numeric)",
+		"1. web_only (7299 characters, 44 numbers)  attachment 7784-7784, web 7785-15084"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("summary lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "[numeric]") {
+		t.Errorf("the tail is tagged numeric:\n%s", out)
 	}
 }
 

@@ -11,6 +11,41 @@
 // never silently coarse). A pair with almost nothing in common is reported
 // as a different document without any character diff.
 //
+// Numbers. A difference that cuts into a number is reported as the whole
+// number on both sides: a year changed from 2027 to 2034 is "2034年"
+// against "2027年", not the "34" against "27" the character diff finds
+// after the shared "20"; 15万元 changed to 15.5万元 is "15.5万元" against
+// "15万元", not ".5" against nothing. A number is written in one piece (no
+// space, TAB or line break inside it) and is its figures, then at most one
+// unit right after them. Figures are digits (ASCII or full-width), the
+// Chinese numerals 〇零一二三四五六七八九十百千万亿两 and 壹贰叁肆伍陆柒捌玖拾佰仟, a
+// decimal point between two digits, and a thousands separator (, or ，)
+// between a digit and exactly three digits ("1,250" is one number, "1,23"
+// two). Units are 元, % (％), ‰, 倍 and the date parts 年, 月 and 日; 万 and 亿
+// are figures, so 万元 and 亿元 are covered. The unit is kept because it
+// says what the number counts: "5月" against "3月" names the month a
+// reader would otherwise look for in the context. A date is a run of such
+// numbers, each with its unit, and only the changed ones are reported:
+// 2024年3月15日 changed to 2024年5月15日 is "5月" against "3月"; when a
+// change in the year and one in the month are widened they touch, and two
+// differences that overlap or touch once widened are merged into one
+// ("2024年11月" against "2023年10月"). Between differences both texts are
+// equal once normalised, so both sides grow by the same amounts and stay
+// aligned; the ranges are then mapped to the original texts like any other,
+// so each string is exactly its range. A span that cuts no number is left
+// as the character diff found it. The truncated tail is never widened: it
+// starts where the short side stops, even inside a number. A run of more
+// than 40 figures is not a number (a code or a table of digits).
+//
+// A difference is tagged "numeric" only when it is itself a number changed,
+// added or removed: each side is one or more whole numbers and nothing
+// else, or empty. A number only one side has must be certain: have a digit,
+// a unit or two numerals, since a lone Chinese numeral is as often part of
+// a word (统一, 进一步, 百姓) as a number. Any other difference that holds
+// numbers (a missing paragraph, a truncated tail, a rewritten sentence) is
+// not tagged but gives in "numbers" how many certain numbers its text holds
+// (the larger count of its two sides).
+//
 // Example:
 //
 //	web := strings.Join(htmltext.Paragraphs(policy.PolicyText), "\n")
@@ -77,6 +112,10 @@ type Difference struct {
 	AttachmentRange [2]int   `json:"attachment_range"`
 	WebRange        [2]int   `json:"web_range"`
 	Tags            []string `json:"tags,omitempty"`
+	// Numbers: for a difference that is not itself a number (a missing
+	// paragraph, a truncated tail, a rewritten sentence), how many numbers
+	// its text holds; the larger count of the two sides.
+	Numbers int `json:"numbers,omitempty"`
 }
 
 // Stats count what was compared.
@@ -199,10 +238,9 @@ func Compare(attachment, web string, opt Options) (rep Report) {
 		Precision:         ratio(al.matchedW, len(w.all.runes)),
 		ParagraphCoverage: ratio(al.equalLines, len(a.lines)),
 	}
-	hunks := al.hunks
-	if side, ok := truncation(hunks, a, w, opt); ok {
-		rep.Verdict, rep.TruncatedSide = Truncated, side
-		hunks = mergeTail(hunks, side)
+	hunks, short := finalHunks(al.hunks, a, w, opt)
+	if short != "" {
+		rep.Verdict, rep.TruncatedSide = Truncated, short
 	}
 	for _, h := range hunks {
 		rep.Differences = append(rep.Differences, h.difference(a, w))
@@ -215,6 +253,17 @@ func Compare(attachment, web string, opt Options) (rep Report) {
 		rep.Verdict = Differs
 	}
 	return rep
+}
+
+// finalHunks turns the character diff's hunks into the reported ones: a
+// missing tail made one hunk (short names the side that stops early, ""
+// when none does), and numbers made whole.
+func finalHunks(hunks []hunk, a, w *side, opt Options) (_ []hunk, short string) {
+	short, tail := truncation(hunks, a, w, opt)
+	if tail {
+		hunks = mergeTail(hunks, short)
+	}
+	return wholeNumbers(hunks, a, w, tail), short
 }
 
 func ratio(n, d int) float64 {
@@ -397,6 +446,9 @@ func (al *alignment) block(a, w *side, la0, la1, lw0, lw1 int, opt Options) {
 	var h hunk
 	for _, d := range diffs {
 		n := utf8.RuneCountInString(d.Text)
+		if n == 0 {
+			continue // the semantic cleanup can leave empty edits: no difference
+		}
 		if d.Type == diffmatchpatch.DiffEqual {
 			if open {
 				al.hunks = append(al.hunks, h)
@@ -477,8 +529,10 @@ func (h hunk) difference(a, w *side) Difference {
 	d.WebRange = span(w, h.w0, h.w1)
 	d.Attachment = string(a.text[d.AttachmentRange[0]:d.AttachmentRange[1]])
 	d.Web = string(w.text[d.WebRange[0]:d.WebRange[1]])
-	if isNumeric(d.Attachment) || isNumeric(d.Web) {
+	if numeric(h, a, w) {
 		d.Tags = []string{"numeric"}
+	} else {
+		d.Numbers = max(a.all.countNumbers(h.a0, h.a1), w.all.countNumbers(h.w0, h.w1))
 	}
 	return d
 }
@@ -501,25 +555,4 @@ func span(s *side, i, j int) [2]int {
 		return [2]int{p, p}
 	}
 	return [2]int{0, 0}
-}
-
-// isNumeric tags spans with numbers, multiples, percentages, money or
-// dates: the differences that change what a policy grants.
-func isNumeric(s string) bool {
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9', r >= '０' && r <= '９', r == '倍', r == '%', r == '％', r == '‰':
-			return true
-		}
-	}
-	if strings.Contains(s, "万元") || strings.Contains(s, "亿元") {
-		return true
-	}
-	rs := []rune(s)
-	for i, r := range rs {
-		if (r == '年' || r == '月' || r == '日') && i > 0 && strings.ContainsRune("〇零一二三四五六七八九十", rs[i-1]) {
-			return true
-		}
-	}
-	return false
 }

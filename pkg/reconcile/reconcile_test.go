@@ -27,13 +27,15 @@ type reconCase struct {
 	} `json:"differences"`
 }
 
-func loadCase(t *testing.T, name string) (attachment, web string) {
+// loadCase reads case name of a testdata folder: the attachment's text and
+// the web page's paragraphs as lines.
+func loadCase(t *testing.T, dir, name string) (attachment, web string) {
 	t.Helper()
-	a, err := os.ReadFile(filepath.Join("testdata/recon", name+".attachment.txt"))
+	a, err := os.ReadFile(filepath.Join(dir, name+".attachment.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := os.ReadFile(filepath.Join("testdata/recon", name+".web.html"))
+	h, err := os.ReadFile(filepath.Join(dir, name+".web.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,26 +61,33 @@ func TestReconCases(t *testing.T) {
 	}
 	for _, c := range file.Cases {
 		t.Run(c.Case, func(t *testing.T) {
-			att, web := loadCase(t, c.Case)
+			att, web := loadCase(t, "testdata/recon", c.Case)
 			rep := Compare(att, web, Options{})
 			checkRanges(t, rep, att, web)
 			checkExpected(t, c, rep)
-			rep.Stats.ElapsedMicros = 0
-			got, _ := json.MarshalIndent(rep, "", "  ")
-			golden := filepath.Join("testdata/recon", c.Case+".report.json")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(append(got, '\n')) != string(want) {
-				t.Errorf("report differs from %s (run with -update after checking)", golden)
-			}
+			checkGolden(t, filepath.Join("testdata/recon", c.Case+".report.json"), rep)
 		})
+	}
+}
+
+// checkGolden compares the report (without its timing) with a golden JSON
+// file; go test -update rewrites the file.
+func checkGolden(t *testing.T, golden string, rep Report) {
+	t.Helper()
+	rep.Stats.ElapsedMicros = 0
+	got, _ := json.MarshalIndent(rep, "", "  ")
+	got = append(got, '\n')
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("report differs from %s (run with -update after checking)", golden)
 	}
 }
 
@@ -135,15 +144,25 @@ func checkExpected(t *testing.T, c reconCase, rep Report) {
 	}
 }
 
-// checkRanges: every range is a valid rune range of its text and the
-// reported texts are exactly those ranges.
+// checkRanges: every range is a valid rune range of its text, the reported
+// texts are exactly those ranges, and the differences are not empty and
+// come in text order without overlapping; a numeric difference counts no
+// numbers.
 func checkRanges(t *testing.T, rep Report, att, web string) {
 	t.Helper()
 	ra, rw := []rune(att), []rune(web)
+	endA, endW := 0, 0
 	for _, d := range rep.Differences {
 		a, w := d.AttachmentRange, d.WebRange
-		if a[0] < 0 || a[0] > a[1] || a[1] > len(ra) || w[0] < 0 || w[0] > w[1] || w[1] > len(rw) {
-			t.Fatalf("range out of bounds: %+v (lengths %d, %d)", d, len(ra), len(rw))
+		if a[0] < endA || a[0] > a[1] || a[1] > len(ra) || w[0] < endW || w[0] > w[1] || w[1] > len(rw) {
+			t.Fatalf("range out of bounds or order: %+v (lengths %d, %d; previous ends %d, %d)", d, len(ra), len(rw), endA, endW)
+		}
+		endA, endW = a[1], w[1]
+		if a[0] == a[1] && w[0] == w[1] {
+			t.Fatalf("an empty difference: %+v", d)
+		}
+		if len(d.Tags) > 0 && d.Numbers != 0 {
+			t.Fatalf("a numeric difference with a number count: %+v", d)
 		}
 		if string(ra[a[0]:a[1]]) != d.Attachment || string(rw[w[0]:w[1]]) != d.Web {
 			t.Fatalf("texts are not their ranges: %+v", d)
