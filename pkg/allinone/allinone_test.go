@@ -147,7 +147,7 @@ func TestWebPageInChromium(t *testing.T) {
 		return s
 	}
 	verdict, attMark, webMark, firstItem := text(`#verdict`), text(`#attachment mark.numeric`), text(`#web mark.numeric`), text(`#differences li`)
-	if rows != 100 || verdict != "differs" || attMark != "5" || webMark != "4" || !strings.Contains(firstItem, "numeric") {
+	if rows != 100 || verdict != "differs" || attMark != "5倍" || webMark != "4倍" || !strings.Contains(firstItem, "numeric") {
 		t.Errorf("rows %d, verdict %q, marks %q/%q, first item %q", rows, verdict, attMark, webMark, firstItem)
 	}
 	cancel()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL")
+	noWait := fs.Bool("no-wait", false, "queue the request and return without waiting for the fetcher's answer")
+	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the fetcher's answer (looking for a new policy pages through the portal)")
 	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
 		return 2
 	}
@@ -26,11 +29,17 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "policyctl queue: give the policy ids to (re)process")
 		return 2
 	}
+	var valid []string
 	for _, id := range ids {
-		if !policyapi.ValidID(id) {
-			fmt.Fprintf(stderr, "policyctl queue: %q is not a policy id (digits only)\n", id)
-			return 2
+		if policyapi.ValidID(id) {
+			valid = append(valid, id)
 		}
+	}
+	if len(valid) == 0 {
+		for _, id := range ids {
+			fmt.Fprintf(stdout, "%s\t%s\n", id, describe(queue.ProcessResult{Status: queue.StatusInvalid}))
+		}
+		return 1
 	}
 	nc, js, err := queue.Connect(*url, "policyctl")
 	if err != nil {
@@ -44,15 +53,58 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "policyctl queue: %v\n", err)
 		return 1
 	}
-	if err := queue.RequestProcess(ctx, js, ids); err != nil {
+	if *noWait {
+		if err := queue.RequestProcess(ctx, js, valid); err != nil {
+			fmt.Fprintf(stderr, "policyctl queue: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "queued a request for %d policies (not waiting for the answer)\n", len(valid))
+		return 0
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), *wait)
+	defer wcancel()
+	reply, err := queue.RequestProcessWait(wctx, js, valid)
+	if errors.Is(err, queue.ErrNoAnswer) {
+		fmt.Fprintf(stderr, "policyctl queue: no answer within %v; the request stays queued and is handled when a fetcher runs\n", *wait)
+		return 1
+	} else if err != nil {
 		fmt.Fprintf(stderr, "policyctl queue: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "queued reprocessing of %d policies:\n", len(ids))
-	for _, id := range ids {
-		fmt.Fprintln(stdout, "  "+id)
+	byID := map[string]queue.ProcessResult{}
+	for _, r := range reply.Results {
+		byID[r.ID] = r
 	}
-	return 0
+	code := 0
+	for _, id := range ids {
+		r, ok := byID[id]
+		switch {
+		case !policyapi.ValidID(id):
+			r = queue.ProcessResult{ID: id, Status: queue.StatusInvalid}
+		case !ok:
+			r = queue.ProcessResult{ID: id, Status: queue.StatusError, Message: "no answer for this id"}
+		}
+		if r.Status != queue.StatusQueued && r.Status != queue.StatusReprocessing {
+			code = 1
+		}
+		fmt.Fprintf(stdout, "%s\t%s\n", id, describe(r))
+	}
+	return code
+}
+
+// describe words a result for a person.
+func describe(r queue.ProcessResult) string {
+	switch r.Status {
+	case queue.StatusQueued:
+		return fmt.Sprintf("queued %d attachments", r.Attachments)
+	case queue.StatusReprocessing:
+		return fmt.Sprintf("up to date, reprocessing %d", r.Attachments)
+	case queue.StatusNotFound:
+		return "not on the portal"
+	case queue.StatusInvalid:
+		return "invalid id (policy ids are digits)"
+	}
+	return "error: " + r.Message
 }
 
 func runStatus(args []string, stdout, stderr io.Writer) int {

@@ -287,51 +287,144 @@ func (f *Fetcher) queue(ctx context.Context, p policyapi.Policy, salt string) (i
 	return n, nil
 }
 
-// Reprocess queues the attachments of stored policies again.
-func (f *Fetcher) Reprocess(ctx context.Context, ids []string, salt string) (int, error) {
-	n := 0
-	for _, id := range ids {
+// Process handles requested policy ids: a stored policy has its
+// attachments queued again (a salt keeps the jobs from being taken for
+// duplicates of the first ones); the others are looked for on the portal,
+// all in one pass over its list, and stored and queued when found. It
+// returns one result per id; an error means the store or the queue failed
+// and the request should be retried.
+func (f *Fetcher) Process(ctx context.Context, ids []string, salt string) ([]queue.ProcessResult, error) {
+	results := make([]queue.ProcessResult, len(ids))
+	wanted := map[string][]int{} // ids to look for on the portal → their positions
+	for i, id := range ids {
+		results[i].ID = id
+		if !store.ValidID(id) {
+			results[i].Status, results[i].Message = queue.StatusInvalid, "policy ids are digits"
+			continue
+		}
 		p, err := f.Store.Policy(ctx, id)
 		switch {
-		case errors.Is(err, store.ErrBadID):
-			f.Log.Warn("ignoring invalid policy id in request", "id", id)
-			continue
 		case errors.Is(err, store.ErrNotFound):
-			f.Log.Warn("requested policy is not stored (not crawled yet?)", "id", id)
+			wanted[id] = append(wanted[id], i)
 			continue
 		case err != nil:
-			return n, err
+			return nil, err
 		}
-		k, err := f.queue(ctx, p, salt)
-		n += k
+		n, err := f.queue(ctx, p, salt)
 		if err != nil {
-			return n, err
+			return nil, err
+		}
+		results[i].Status, results[i].Attachments = queue.StatusReprocessing, n
+	}
+	if len(wanted) == 0 {
+		return results, nil
+	}
+	found, err := f.lookup(ctx, wanted, results)
+	if err != nil && found == nil {
+		return nil, err // the store or the queue
+	}
+	for _, at := range wanted {
+		for _, i := range at {
+			switch {
+			case results[i].Status != "":
+			case err != nil:
+				results[i].Status, results[i].Message = queue.StatusError, "the portal could not be searched: "+err.Error()
+			default:
+				results[i].Status = queue.StatusNotFound
+			}
 		}
 	}
-	return n, nil
+	return results, nil
 }
 
-// ServeRequests handles "process these policy ids" requests until ctx ends.
+// errFoundAll ends a lookup once every wanted id was found.
+var errFoundAll = errors.New("found all")
+
+// lookup pages through the portal for ids never stored, stores and queues
+// those it finds, and fills in their results. A non-nil found with an
+// error means the portal failed (the results say so); a nil found, that
+// the store or the queue did.
+func (f *Fetcher) lookup(ctx context.Context, wanted map[string][]int, results []queue.ProcessResult) (found map[string]bool, err error) {
+	found = map[string]bool{}
+	var (
+		rows     []store.Row
+		storeErr error
+	)
+	_, err = f.API.CrawlWithReport(ctx, cmpOr(f.PageSize, 50), func(p policyapi.Policy) error {
+		at, ok := wanted[p.ID]
+		if !ok || found[p.ID] {
+			return nil
+		}
+		out, err := f.storePolicy(ctx, p, nil)
+		if err != nil {
+			storeErr = err
+			return err
+		}
+		found[p.ID] = true
+		if out.row != nil {
+			rows = append(rows, *out.row)
+		}
+		for _, i := range at {
+			results[i].Status, results[i].Attachments = queue.StatusQueued, out.queued
+			if !out.isNew {
+				results[i].Status = queue.StatusReprocessing // stored meanwhile by a crawl
+			}
+		}
+		if len(found) == len(wanted) {
+			return errFoundAll
+		}
+		return nil
+	})
+	if storeErr != nil {
+		return nil, storeErr
+	}
+	if ierr := f.Store.AppendIndex(ctx, rows); ierr != nil {
+		return nil, ierr
+	}
+	if errors.Is(err, errFoundAll) {
+		err = nil
+	}
+	return found, err
+}
+
+// ServeRequests handles "process these policy ids" requests until ctx
+// ends, answering each one that waits for an answer.
 func (f *Fetcher) ServeRequests(ctx context.Context) error {
 	err := pool{js: f.JS, stream: queue.RequestsStream, durable: queue.FetcherDur, n: 1, log: f.Log,
-		handle: func(ctx context.Context, m jetstream.Msg) {
-			req, err := queue.Decode[queue.ProcessRequest](m.Data())
-			if err != nil {
-				m.TermWithReason("malformed request") // nothing to retry
-				return
-			}
-			salt := "req" + strconv.FormatUint(streamSeq(m), 10)
-			n, err := f.Reprocess(ctx, req.PolicyIDs, salt)
-			if err != nil {
-				f.Log.Warn("reprocess failed; retrying", "err", err)
-				m.NakWithDelay(5 * time.Second)
-				return
-			}
-			f.Log.Info("reprocess requested", "policies", len(req.PolicyIDs), "queued", n)
-			m.Ack()
-		}}.run(ctx)
+		handle: f.handleRequest}.run(ctx)
 	if err != nil {
 		return fmt.Errorf("fetcher: requests: %w", err)
 	}
 	return nil
+}
+
+func (f *Fetcher) handleRequest(ctx context.Context, m jetstream.Msg) {
+	req, err := queue.Decode[queue.ProcessRequest](m.Data())
+	if err != nil {
+		f.Log.Error("terminating malformed request", "err", err)
+		m.TermWithReason("malformed request") // nothing to retry
+		return
+	}
+	// a lookup pages through the whole portal: keep the request ours
+	stop := keepAlive(time.Minute, m)
+	salt := "req" + strconv.FormatUint(streamSeq(m), 10)
+	results, err := f.Process(ctx, req.PolicyIDs, salt)
+	stop()
+	if err != nil {
+		// the store or the queue is away: the request is tried again
+		f.Log.Warn("request failed; retrying", "err", err)
+		m.NakWithDelay(5 * time.Second)
+		return
+	}
+	if req.ReplyTo != "" {
+		if err := queue.Reply(f.JS, req.ReplyTo, queue.ProcessReply{Results: results}); err != nil {
+			f.Log.Warn("request not answered", "err", err) // done all the same
+		}
+	}
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.Status]++
+	}
+	f.Log.Info("request handled", "policies", len(req.PolicyIDs), "results", counts)
+	m.Ack()
 }

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -87,10 +88,56 @@ type PolicyChanged struct {
 	SHA256   string `json:"sha256"` // store.PolicySHA256 of the stored record
 }
 
-// ProcessRequest asks the fetcher to (re)process policies.
+// ProcessRequest asks the fetcher to (re)process policies: stored ones
+// are queued again, others are looked for on the portal. When ReplyTo is
+// set (an inbox), the fetcher answers there with a ProcessReply.
 type ProcessRequest struct {
 	V         int      `json:"v"`
 	PolicyIDs []string `json:"policyIds"`
+	ReplyTo   string   `json:"replyTo,omitempty"`
+}
+
+// ProcessReply answers a ProcessRequest, one result per id in its order.
+type ProcessReply struct {
+	V       int             `json:"v"`
+	Results []ProcessResult `json:"results"`
+}
+
+// ProcessResult is what became of one requested id.
+type ProcessResult struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`      // one of the Status* constants
+	Attachments int    `json:"attachments"` // jobs queued
+	Message     string `json:"message,omitempty"`
+}
+
+// Statuses of a requested id.
+const (
+	StatusQueued       = "queued"       // found on the portal (never crawled before), stored and queued
+	StatusReprocessing = "reprocessing" // stored already (up to date): its attachments queued again
+	StatusNotFound     = "not_found"    // not on the portal
+	StatusInvalid      = "invalid"      // not a policy id
+	StatusError        = "error"        // could not be done now (Message says why); the request may be retried
+)
+
+// ValidReplyTo reports whether a reply subject is an inbox: a request must
+// never make the fetcher publish anywhere else (a job subject, say).
+func ValidReplyTo(subject string) bool {
+	return strings.HasPrefix(subject, "_INBOX.") && !strings.ContainsAny(subject, " \t\r\n*>")
+}
+
+// Reply publishes the answer to a request's inbox (core NATS: whoever
+// waits gets it; nobody waiting is no error).
+func Reply(js jetstream.JetStream, replyTo string, r ProcessReply) error {
+	if !ValidReplyTo(replyTo) {
+		return fmt.Errorf("queue: reply subject %q is not an inbox", replyTo)
+	}
+	r.V = Version
+	b, _ := json.Marshal(r)
+	if err := js.Conn().Publish(replyTo, b); err != nil {
+		return fmt.Errorf("queue: reply: %w", err)
+	}
+	return nil
 }
 
 // Tunables of the job consumer.
@@ -200,7 +247,9 @@ func PublishPolicyChanged(ctx context.Context, js jetstream.JetStream, e PolicyC
 // its subject.
 func IsPolicyChanged(subject string) bool { return subject == PolicySubj }
 
-// RequestProcess asks the fetcher to (re)process policies.
+// RequestProcess asks the fetcher to (re)process policies. The request is
+// kept in a stream until a fetcher handles it, so it survives a fetcher
+// that is down; nobody waits for an answer.
 func RequestProcess(ctx context.Context, js jetstream.JetStream, ids []string) error {
 	b, _ := json.Marshal(ProcessRequest{V: Version, PolicyIDs: ids})
 	_, err := js.Publish(ctx, RequestSubject, b)
@@ -210,11 +259,39 @@ func RequestProcess(ctx context.Context, js jetstream.JetStream, ids []string) e
 	return nil
 }
 
+// ErrNoAnswer: no fetcher answered a request in time; the request stays
+// queued and is handled when a fetcher runs.
+var ErrNoAnswer = errors.New("queue: no answer from a fetcher")
+
+// RequestProcessWait asks as RequestProcess does and waits (until ctx
+// ends) for the fetcher's answer.
+func RequestProcessWait(ctx context.Context, js jetstream.JetStream, ids []string) (ProcessReply, error) {
+	nc := js.Conn()
+	inbox := nc.NewInbox()
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		return ProcessReply{}, fmt.Errorf("queue: %w", err)
+	}
+	defer sub.Unsubscribe()
+	b, _ := json.Marshal(ProcessRequest{V: Version, PolicyIDs: ids, ReplyTo: inbox})
+	if _, err := js.Publish(ctx, RequestSubject, b); err != nil {
+		return ProcessReply{}, fmt.Errorf("queue: publish request: %w", err)
+	}
+	m, err := sub.NextMsgWithContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ProcessReply{}, ErrNoAnswer
+		}
+		return ProcessReply{}, fmt.Errorf("queue: %w", err)
+	}
+	return Decode[ProcessReply](m.Data)
+}
+
 // ErrVersion: a message of a version this code does not know.
 var ErrVersion = errors.New("queue: unknown message version")
 
 // Decode reads a message of type T and checks its version.
-func Decode[T AttachmentJob | Extracted | PolicyChanged | ProcessRequest](b []byte) (T, error) {
+func Decode[T AttachmentJob | Extracted | PolicyChanged | ProcessRequest | ProcessReply](b []byte) (T, error) {
 	var v T
 	if err := json.Unmarshal(b, &v); err != nil {
 		return v, fmt.Errorf("queue: decode: %w", err)

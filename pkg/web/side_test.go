@@ -19,7 +19,7 @@ func TestSideBySideMarksAndEscapes(t *testing.T) {
 	if strings.Contains(a, "<script>") || !strings.Contains(a, "&lt;script&gt;") {
 		t.Error("text must be escaped")
 	}
-	if !strings.Contains(a, `class="diff changed numeric" title="#1">5</mark>`) || !strings.Contains(w, `>4</mark>`) {
+	if !strings.Contains(a, `class="diff changed numeric" title="#1">5倍</mark>`) || !strings.Contains(w, `>4倍</mark>`) {
 		t.Errorf("numeric spans not marked:\n%s\n%s", a, w)
 	}
 	if !strings.Contains(a, `>第八条</mark>`) || !strings.Contains(w, `class="diff attachment_only gap"`) {
