@@ -120,7 +120,10 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, err := range []error{
-		func() error { _, err := queue.PublishJob(ctx, js, queue.AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://x/y"}, ""); return err }(),
+		func() error {
+			_, err := queue.PublishJob(ctx, js, queue.AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://x/y"}, "")
+			return err
+		}(),
 		queue.PublishExtracted(ctx, js, queue.Extracted{PolicyID: "1", FileID: "3", OK: true}),
 		queue.PublishExtracted(ctx, js, queue.Extracted{PolicyID: "1", FileID: "4", Error: "encrypted"}),
 	} {
