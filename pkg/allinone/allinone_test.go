@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +157,63 @@ func TestWebPageInChromium(t *testing.T) {
 		t.Error(err)
 	}
 	os.RemoveAll(dir)
+}
+
+// TestOneInstancePerDataDirectory: a second all-in-one on the same data
+// directory refuses to start and says why; the first is untouched; the
+// data directory is private.
+func TestOneInstancePerDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan Addresses, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Data: dir, HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: -1,
+			Ready: func(a Addresses) { ready <- a }}, io.Discard, io.Discard, quiet())
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	err := Run(context.Background(), Config{Data: dir, HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: -1, Once: true},
+		io.Discard, io.Discard, quiet())
+	if err == nil || !strings.Contains(err.Error(), "in use by another all-in-one") {
+		t.Errorf("second instance: %v", err)
+	}
+	for _, p := range []string{dir, dir + "/s3", dir + "/nats"} {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: %v %v (must be private)", p, st.Mode(), err)
+		}
+	}
+	if st, err := os.Stat(dir + "/s3-credentials.json"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("credentials: %v %v", st.Mode(), err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
+
+// TestAPortInUseIsNamed: each of the three ports, taken by another
+// process, fails the start at once with its address.
+func TestAPortInUseIsNamed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	busy := l.Addr().String()
+	port := l.Addr().(*net.TCPAddr).Port
+	for name, cfg := range map[string]Config{
+		"web":  {HTTPAddr: busy, S3Addr: "127.0.0.1:0", NATSPort: -1},
+		"s3":   {HTTPAddr: "127.0.0.1:0", S3Addr: busy, NATSPort: -1},
+		"nats": {HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: port},
+	} {
+		cfg.Data, cfg.Once = t.TempDir(), true
+		err := Run(context.Background(), cfg, io.Discard, io.Discard, quiet())
+		if err == nil || !strings.Contains(err.Error(), strconv.Itoa(port)) || !strings.Contains(err.Error(), "in use") {
+			t.Errorf("%s port in use: %v", name, err)
+		}
+	}
 }

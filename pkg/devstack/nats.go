@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"path/filepath"
 	"time"
 
@@ -33,6 +35,13 @@ func StartNATS(cfg NATSConfig) (*NATS, error) {
 	if cfg.Port == 0 {
 		cfg.Port = -1
 	}
+	if cfg.Port > 0 {
+		// the server would retry a port in use for a long time and then
+		// say only that it did not start
+		if err := portFree(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))); err != nil {
+			return nil, fmt.Errorf("devstack: nats: %w", err)
+		}
+	}
 	s, err := server.NewServer(&server.Options{
 		ServerName: "policytext-embedded", Host: cfg.Host, Port: cfg.Port,
 		JetStream: true, StoreDir: filepath.Join(dir, "jetstream"),
@@ -53,4 +62,13 @@ func StartNATS(cfg NATSConfig) (*NATS, error) {
 func (n *NATS) Stop() {
 	n.server.Shutdown()
 	n.server.WaitForShutdown()
+}
+
+// portFree checks that addr can be listened on (and frees it again).
+func portFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("address %s: %w", addr, err)
+	}
+	return l.Close()
 }

@@ -63,7 +63,7 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	}
 	objects, metaDir := filepath.Join(dir, "objects"), filepath.Join(dir, "meta")
 	for _, d := range []string{objects, metaDir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("devstack: s3 storage: %w", err)
 		}
 	}
@@ -72,6 +72,10 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		if cfg.Addr, err = freeAddr(); err != nil {
 			return nil, err
 		}
+	} else if err := portFree(cfg.Addr); err != nil {
+		// else the health check below would find whoever has the port
+		// (another instance) and every request would be refused later
+		return nil, fmt.Errorf("devstack: s3: %w", err)
 	}
 	if cfg.AccessKey == "" {
 		cfg.AccessKey = "policytext"
@@ -98,7 +102,7 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		Concurrency:         5000,
 		CopyObjectThreshold: 5 << 30,
 		IOBufferSize:        1 << 20,
-		NewDirPerm:          0o755,
+		NewDirPerm:          0o700, // the data is its user's alone
 	})
 	if err != nil {
 		return nil, fmt.Errorf("devstack: s3 backend: %w", err)

@@ -134,7 +134,7 @@ func loadProcesses(t *testing.T, bins string, cat []byte, n, extractors int) str
 		extractors, n, el.Seconds(), float64(n)/el.Seconds(), p50, p99, strings.Join(rss, ", "))
 }
 
-func startHTTP(t *testing.T, h *policyapi.SampleServer) string {
+func startHTTP(t testing.TB, h *policyapi.SampleServer) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

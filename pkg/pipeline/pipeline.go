@@ -60,6 +60,9 @@ type pool struct {
 func (p pool) run(ctx context.Context) error {
 	cons, err := p.js.Consumer(ctx, p.stream, p.durable)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return fmt.Errorf("consumer %s: %w", p.durable, err)
 	}
 	grace := p.grace

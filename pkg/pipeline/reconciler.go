@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -41,6 +43,47 @@ type Reconciler struct {
 	// IndexSpacing is the least time between two index segments (default 200 ms).
 	IndexSpacing time.Duration
 	Observe      func(verdict string, took time.Duration)
+
+	// seen keeps the records of the attachments of policies that are not
+	// settled yet, from their events, so that the last event's comparison
+	// reads only the texts (bounded: dropped whole when too large).
+	mu    sync.Mutex
+	seen  map[string]map[string]store.Record
+	nSeen int
+}
+
+// maxSeen bounds the records kept for unsettled policies.
+const maxSeen = 200_000
+
+// remember merges records into what is kept of a policy and returns it.
+func (r *Reconciler) remember(policy string, recs map[string]store.Record) map[string]store.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil || r.nSeen > maxSeen {
+		r.seen, r.nSeen = map[string]map[string]store.Record{}, 0
+	}
+	kept := r.seen[policy]
+	if kept == nil {
+		kept = map[string]store.Record{}
+		r.seen[policy] = kept
+	}
+	for id, rec := range recs {
+		if old, ok := kept[id]; !ok || rec.At.After(old.At) {
+			if !ok {
+				r.nSeen++
+			}
+			kept[id] = rec
+		}
+	}
+	return maps.Clone(kept)
+}
+
+// forget drops what is kept of a settled policy.
+func (r *Reconciler) forget(policy string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.nSeen -= len(r.seen[policy])
+	delete(r.seen, policy)
 }
 
 // group is the waiting events of one policy.
@@ -54,6 +97,9 @@ type group struct {
 func (r *Reconciler) Run(ctx context.Context) error {
 	cons, err := r.JS.Consumer(ctx, queue.EventsStream, queue.ReconcilerDur)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return fmt.Errorf("reconciler: consumer %s: %w", queue.ReconcilerDur, err)
 	}
 	index := r.Store.NewIndexWriter(cmpDur(r.IndexSpacing, 200*time.Millisecond))
@@ -285,22 +331,30 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 		return
 	}
 
-	known := map[string]store.Record{}
+	fromEvents := map[string]store.Record{}
 	for _, e := range events {
-		if e.rec != nil && (known[e.fileID].At.IsZero() || e.rec.At.After(known[e.fileID].At)) {
-			known[e.fileID] = *e.rec
+		if e.rec != nil && (fromEvents[e.fileID].At.IsZero() || e.rec.At.After(fromEvents[e.fileID].At)) {
+			fromEvents[e.fileID] = *e.rec
 		}
 	}
-	c, err := r.Store.Compared(ctx, grp.policy, known)
+	c, err := r.Store.Compared(ctx, grp.policy, r.remember(grp.policy, fromEvents))
 	if err != nil {
 		fail(err)
 		return
 	}
 	if !c.Settled {
 		// the event of the last attachment will bring it back
+		read := map[string]store.Record{}
+		for _, rec := range c.Records {
+			if !rec.At.IsZero() {
+				read[rec.FileID] = rec
+			}
+		}
+		r.remember(grp.policy, read)
 		ackAll(nil)
 		return
 	}
+	r.forget(grp.policy)
 	rep := store.Report{PolicyID: c.Policy.ID, Title: c.Policy.PolicyTitle, PolicySHA256: store.PolicySHA256(c.Policy),
 		Report: reconcile.Compare(c.Attachment, c.Web, r.Options), At: time.Now().UTC()}
 	for _, rec := range c.Records {

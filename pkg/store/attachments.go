@@ -8,6 +8,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/minio/minio-go/v7"
 
@@ -144,6 +145,44 @@ func (s *Store) Record(ctx context.Context, policyID, fileID string) (Record, er
 	return rec, err
 }
 
+// readers is how many objects one call reads at a time.
+const readers = 16
+
+// each runs fn for every index, readers at a time; the first error wins.
+func (s *Store) each(ctx context.Context, idx []int, fn func(int) error) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	sem := make(chan struct{}, readers)
+	for _, i := range idx {
+		sem <- struct{}{}
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := fn(i); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return firstErr
+}
+
 // Compared is what the reconciler compares for a policy, read in one
 // place for the reconciler and the page alike.
 type Compared struct {
@@ -181,43 +220,57 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 			break
 		}
 	}
-	c := &Compared{Policy: p, Settled: true, Texts: map[string]string{}}
-	for _, f := range p.Files {
+	c := &Compared{Policy: p, Settled: true, Texts: map[string]string{}, Records: make([]Record, len(p.Files))}
+	// read what is missing a few at a time (a policy may have a thousand
+	// attachments), then decide in the policy's order
+	var read []int
+	for i, f := range p.Files {
 		rec, ok := known[f.FileID]
-		if ok && rec.PolicyID == p.ID && rec.FileID == f.FileID {
-			c.Records = append(c.Records, rec)
-			continue
+		switch {
+		case ok && rec.PolicyID == p.ID && rec.FileID == f.FileID:
+			c.Records[i] = rec
+		case check(f.FileID) != nil || !present[recordKey(p.ID, f.FileID)]:
+			c.Records[i], c.Settled = Record{PolicyID: p.ID, FileID: f.FileID}, false
+		default:
+			read = append(read, i)
 		}
-		rec = Record{PolicyID: p.ID, FileID: f.FileID}
-		if check(f.FileID) != nil || !present[recordKey(p.ID, f.FileID)] {
+	}
+	err = s.each(ctx, read, func(i int) error {
+		rec, err := s.Record(ctx, p.ID, p.Files[i].FileID)
+		if errors.Is(err, ErrNotFound) { // removed since the listing
+			rec, err = Record{PolicyID: p.ID, FileID: p.Files[i].FileID}, nil
+		}
+		c.Records[i] = rec
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ok []int
+	for i, rec := range c.Records {
+		if rec.At.IsZero() && !rec.OK && rec.Error == "" {
 			c.Settled = false
-			c.Records = append(c.Records, rec)
-			continue
 		}
-		if rec, err = s.Record(ctx, p.ID, f.FileID); err != nil {
-			if errors.Is(err, ErrNotFound) { // removed since the listing
-				c.Settled = false
-				c.Records = append(c.Records, Record{PolicyID: p.ID, FileID: f.FileID})
-				continue
-			}
-			return nil, err
+		if rec.OK {
+			ok = append(ok, i)
 		}
-		c.Records = append(c.Records, rec)
 	}
 	if !c.Settled {
 		return c, nil
 	}
+	texts := make([]string, len(c.Records))
+	err = s.each(ctx, ok, func(i int) error {
+		t, err := s.Text(ctx, p.ID, c.Records[i].FileID)
+		texts[i] = t
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var att strings.Builder
-	for _, rec := range c.Records {
-		if !rec.OK {
-			continue
-		}
-		t, err := s.Text(ctx, p.ID, rec.FileID)
-		if err != nil {
-			return nil, err
-		}
-		c.Texts[rec.FileID] = t
-		att.WriteString(t)
+	for _, i := range ok {
+		c.Texts[c.Records[i].FileID] = texts[i]
+		att.WriteString(texts[i])
 	}
 	c.Attachment, c.Web = att.String(), WebText(p)
 	return c, nil

@@ -13,9 +13,10 @@ type Record struct {
 	FileID   string `json:"fileId"`
 	FileName string `json:"fileName"`
 	FileURL  string `json:"fileUrl"`
-	// FinalURL is where the download ended after redirects (when it differs).
+	// FinalURL is where the download ended (when it is not FileURL): the
+	// last hop of redirects, or the one refused.
 	FinalURL string `json:"finalUrl,omitempty"`
-	// Redirects are the hops followed, in order.
+	// Redirects are the redirects answered, in order.
 	Redirects []Redirect `json:"redirects,omitempty"`
 	OK        bool       `json:"ok"`
 	Format    string     `json:"format,omitempty"` // sniffed: doc, docx, rtf, wordml
@@ -39,10 +40,11 @@ type Record struct {
 	At  time.Time `json:"at"`
 }
 
-// Redirect is one hop of a download.
+// Redirect is one redirect of a download: the URL that answered with it
+// and its status.
 type Redirect struct {
 	Status int    `json:"status"`
-	URL    string `json:"url"` // where the hop pointed
+	URL    string `json:"url"`
 }
 
 // Report is the stored reconcile report of a policy.
