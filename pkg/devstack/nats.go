@@ -3,8 +3,8 @@ package devstack
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"

@@ -160,7 +160,11 @@ func TestAThousandAttachmentsAreReconciledOnce(t *testing.T) {
 		Observe: func(bool, time.Duration, string) { lastExtracted.Store(time.Now().UnixNano()) }}
 	var reportedAt atomic.Int64
 	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log, Workers: 2,
-		Observe: func(_ string, took time.Duration) { reports.Add(1); reportedAt.Store(time.Now().UnixNano()); t.Logf("reconcile took %v", took) }}
+		Observe: func(_ string, took time.Duration) {
+			reports.Add(1)
+			reportedAt.Store(time.Now().UnixNano())
+			t.Logf("reconcile took %v", took)
+		}}
 	errs := make(chan error, 2)
 	go func() { errs <- ex.Run(runCtx) }()
 	go func() { errs <- rc.Run(runCtx) }()
