@@ -1,12 +1,10 @@
 package devstack
 
 import (
-	"context"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/policytext/policytext/pkg/policyapi"
@@ -53,42 +51,3 @@ func StartPortalWith(addr string, catalogue []byte, files fs.FS) (*Portal, error
 
 // Stop closes the portal.
 func (p *Portal) Stop() { p.srv.Close() }
-
-// Stack is NATS, S3 and the sample portal, all in this process.
-type Stack struct {
-	NATS   *NATS
-	S3     *S3
-	Portal *Portal
-}
-
-// Start starts the three under dir (dir/nats, dir/s3). The S3 gateway
-// allows one Stack per process.
-func Start(ctx context.Context, dir string) (*Stack, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	n, err := StartNATS(NATSConfig{Dir: filepath.Join(dir, "nats")})
-	if err != nil {
-		return nil, err
-	}
-	s3, err := StartS3(ctx, S3Config{Dir: filepath.Join(dir, "s3")})
-	if err != nil {
-		n.Stop()
-		return nil, err
-	}
-	p, err := StartPortal("")
-	if err != nil {
-		n.Stop()
-		s3.Stop()
-		return nil, err
-	}
-	return &Stack{NATS: n, S3: s3, Portal: p}, nil
-}
-
-// Stop stops all three.
-func (s *Stack) Stop() {
-	s.Portal.Stop()
-	s.S3.Stop()
-	s.NATS.Stop()
-}

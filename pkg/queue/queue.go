@@ -9,11 +9,9 @@
 // with its reason into the dead-letter stream and deletes it from the
 // work queue.
 //
-// Example:
-//
-//	js, _ := jetstream.New(nc)
-//	if err := queue.Setup(ctx, js); err != nil { ... }
-//	err := queue.PublishJob(ctx, js, queue.AttachmentJob{PolicyID: p, FileID: f, FileURL: u})
+// Requests to process policies wait in their own stream until a fetcher
+// handles them; whoever asked may wait for the answer on its inbox
+// (RequestProcessWait).
 package queue
 
 import (

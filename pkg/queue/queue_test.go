@@ -135,3 +135,127 @@ func TestDecodeVersion(t *testing.T) {
 		t.Error("a newer version must be refused")
 	}
 }
+
+func TestRequestAndReply(t *testing.T) {
+	js := startJS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := Setup(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	// nobody answers: the wait ends with ErrNoAnswer, the request stays queued
+	short, stop := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err := RequestProcessWait(short, js, []string{"1"})
+	stop()
+	if !errors.Is(err, ErrNoAnswer) {
+		t.Fatalf("no fetcher: %v", err)
+	}
+	cons, err := js.Consumer(ctx, RequestsStream, FetcherDur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a fetcher stand-in built from this package's own calls answers
+	served := make(chan error, 1)
+	go func() {
+		for handled := 0; handled < 2; {
+			b, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+			if err != nil {
+				served <- err
+				return
+			}
+			for m := range b.Messages() {
+				handled++
+				req, err := Decode[ProcessRequest](m.Data())
+				if err != nil {
+					served <- err
+					return
+				}
+				var res []ProcessResult
+				for _, id := range req.PolicyIDs {
+					res = append(res, ProcessResult{ID: id, Status: StatusReprocessing, Attachments: len(id)})
+				}
+				if req.ReplyTo != "" {
+					if err := Reply(js, req.ReplyTo, ProcessReply{Results: res}); err != nil {
+						served <- err
+						return
+					}
+				}
+				m.Ack()
+			}
+		}
+		served <- nil
+	}()
+	reply, err := RequestProcessWait(ctx, js, []string{"22", "333"})
+	if err != nil || len(reply.Results) != 2 || reply.Results[1].Attachments != 3 || reply.Results[0].Status != StatusReprocessing {
+		t.Fatalf("reply %+v %v", reply, err)
+	}
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	for subj, ok := range map[string]bool{"_INBOX.abc": true, "policytext.jobs.attachment": false, "_INBOX.>": false,
+		"_INBOX.a b": false, "": false} {
+		if ValidReplyTo(subj) != ok {
+			t.Errorf("ValidReplyTo(%q) = %v", subj, !ok)
+		}
+	}
+	if err := Reply(js, JobSubject, ProcessReply{}); err == nil {
+		t.Error("a reply to a job subject must be refused")
+	}
+}
+
+func TestEventsAndStatus(t *testing.T) {
+	js := startJS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := Setup(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	j := AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://127.0.0.1/oss/a.doc"}
+	if JobID(j) != JobID(j) || JobID(j) == JobID(AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://127.0.0.1/oss/b.doc"}) {
+		t.Error("JobID must follow the attachment and its URL")
+	}
+	for _, err := range []error{
+		PublishExtracted(ctx, js, Extracted{PolicyID: "1", FileID: "2", OK: true, Run: "5.1"}),
+		PublishExtracted(ctx, js, Extracted{PolicyID: "1", FileID: "3", Error: "encrypted"}),
+		PublishPolicyChanged(ctx, js, PolicyChanged{PolicyID: "1", SHA256: "ab"}),
+		RequestProcess(ctx, js, []string{"1"}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := PublishJob(ctx, js, j, ""); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadStatus(ctx, js)
+	if err != nil || s.Done != 1 || s.Failed != 1 || s.EventsWaiting != 3 || s.Requests != 1 || s.JobsWaiting != 1 || s.Dead != 0 {
+		t.Fatalf("status %+v %v", s, err)
+	}
+	cons, _ := js.Consumer(ctx, EventsStream, ReconcilerDur)
+	b, err := cons.Fetch(3, jetstream.FetchMaxWait(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for m := range b.Messages() {
+		if IsPolicyChanged(m.Subject()) {
+			ev, err := Decode[PolicyChanged](m.Data())
+			if err != nil || ev.SHA256 != "ab" {
+				t.Errorf("policy event %+v %v", ev, err)
+			}
+			kinds["policy"]++
+		} else {
+			ev, err := Decode[Extracted](m.Data())
+			if err != nil || ev.PolicyID != "1" {
+				t.Errorf("extracted event %+v %v", ev, err)
+			}
+			kinds["extracted"]++
+		}
+	}
+	if kinds["policy"] != 1 || kinds["extracted"] != 2 {
+		t.Errorf("events %v", kinds)
+	}
+	if _, _, err := Connect("nats://127.0.0.1:1", "test"); err == nil {
+		t.Error("connecting to nothing must fail")
+	}
+}

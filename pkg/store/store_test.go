@@ -65,8 +65,8 @@ func newStore(t testing.TB) (*store.Store, *minio.Client, string) {
 	return st, mc, name
 }
 
+// policy makes a record as the portal sends it (t may be nil in examples).
 func policy(t testing.TB, id, text string, files ...string) policyapi.Policy {
-	t.Helper()
 	rec := map[string]any{"id": id, "policyTitle": "关于印发《重庆英才服务管理办法》的通知", "issueNumber": "渝人社发〔2020〕53号",
 		"policyText": text, "publishTime": "2024-04-12 15:44:48", "policyLevelName": "市级", "policyTypeName": "人才引进政策"}
 	var fl []map[string]any
@@ -77,7 +77,7 @@ func policy(t testing.TB, id, text string, files ...string) policyapi.Policy {
 	raw, _ := json.Marshal(rec)
 	var p policyapi.Policy
 	if err := json.Unmarshal(raw, &p); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	p.Raw = raw
 	return p
