@@ -201,7 +201,9 @@ type stored struct {
 // a crash at any point harmless: the web text, then the jobs, then
 // policy.json (whose presence means "done" to the next crawl: a crash
 // before it re-queues the same jobs, which the queue deduplicates), then
-// the event that asks the reconciler to look, then the index row.
+// the event that asks the reconciler to look, then the index row (a lost
+// row is written again by the next crawl, which also asks the reconciler
+// to look).
 func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *store.PolicyFacts) (stored, error) {
 	var out stored
 	sha := store.PolicySHA256(p)
@@ -245,8 +247,15 @@ func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *st
 	if err := f.Store.PutPolicy(ctx, p, prevp); err != nil {
 		return out, err
 	}
-	if err := queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha}); err != nil {
-		return out, err
+	// The reconciler hears of a new policy from its attachments' events
+	// (which may come before this record is stored; it looks again soon).
+	// It must be told of a changed record (an event may have found the
+	// earlier one), of a policy without attachments, and of jobs queued by
+	// a crawl that stopped before this point (their events may be gone).
+	if out.changed || len(p.Files) == 0 || out.queued < len(p.Files) {
+		if err := queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha}); err != nil {
+			return out, err
+		}
 	}
 	out.row = &store.Row{ID: p.ID, Policy: facts}
 	return out, nil

@@ -50,10 +50,60 @@ type Reconciler struct {
 	mu    sync.Mutex
 	seen  map[string]map[string]store.Record
 	nSeen int
+	// reports remembers what the reports this reconciler wrote cover.
+	reports map[string]reportSummary
 }
 
-// maxSeen bounds the records kept for unsettled policies.
-const maxSeen = 200_000
+// maxSeen bounds the records kept for unsettled policies, maxReported
+// the reports remembered.
+const (
+	maxSeen     = 200_000
+	maxReported = 100_000
+)
+
+// reportSummary is what a stored report covers, and its index facts.
+type reportSummary struct {
+	sha   string
+	runs  map[string]string // file id → extraction run
+	facts *store.ReportFacts
+}
+
+// covers tells whether the report took every event into account.
+func (s reportSummary) covers(events []extracted, policySHA []string) bool {
+	for _, e := range events {
+		if run, ok := s.runs[e.fileID]; !ok || e.run == "" || run != e.run {
+			return false
+		}
+	}
+	for _, sha := range policySHA {
+		if sha != s.sha {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Reconciler) reported(policy string) (reportSummary, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.reports[policy]
+	return s, ok
+}
+
+// noteReport remembers what a report covers.
+func (r *Reconciler) noteReport(rep store.Report) reportSummary {
+	s := reportSummary{sha: rep.PolicySHA256, runs: make(map[string]string, len(rep.Attachments)), facts: store.NewReportFacts(rep)}
+	for _, a := range rep.Attachments {
+		s.runs[a.FileID] = a.Run
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reports == nil || len(r.reports) > maxReported {
+		r.reports = map[string]reportSummary{}
+	}
+	r.reports[rep.PolicyID] = s
+	return s
+}
 
 // remember merges records into what is kept of a policy and returns it.
 func (r *Reconciler) remember(policy string, recs map[string]store.Record) map[string]store.Record {
@@ -222,6 +272,12 @@ func nakLater(msgs []jetstream.Msg) {
 	}
 }
 
+// extracted is an extracted event, as the reconciler uses it.
+type extracted struct {
+	fileID, run string
+	rec         *store.Record
+}
+
 // eventPolicy is the policy an event is about ("" when unreadable).
 func eventPolicy(m jetstream.Msg) string {
 	if queue.IsPolicyChanged(m.Subject()) {
@@ -248,10 +304,6 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 		backoff = defaultBackoff
 	}
 	// settle the events none of which can ever be handled
-	type extracted struct {
-		fileID, run string
-		rec         *store.Record
-	}
 	var (
 		msgs      []jetstream.Msg
 		events    []extracted
@@ -293,6 +345,13 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 	}
 	fail := func(err error) {
 		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// the policy record is not stored yet: the fetcher stores it
+			// right after queueing its jobs, so look again soon
+			log.Debug("policy not stored yet; retrying", "err", err)
+			for _, m := range msgs {
+				m.NakWithDelay(min(time.Duration(delivered(m))*time.Second, backoff(delivered(m))))
+			}
 		case errors.Is(err, store.ErrBadID), errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrTooLarge):
 			// no retry can read what is stored: say so, for good
 			log.Error("cannot reconcile policy", "err", err)
@@ -309,25 +368,26 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 	stop := keepAlive(20*time.Second, msgs...)
 	defer stop()
 
-	// events a stored report already covers need no new report
-	if prev, err := r.Store.Report(ctx, grp.policy); err == nil {
-		covered := true
-		for _, e := range events {
-			covered = covered && prev.Covers(e.fileID, e.run)
-		}
-		for _, sha := range policySHA {
-			covered = covered && sha == prev.PolicySHA256
-		}
-		if covered {
-			if redeliv { // the row may have been lost with a crash
-				index.Add([]store.Row{{ID: grp.policy, Report: store.NewReportFacts(prev)}}, ackAll)
-			} else {
-				ackAll(nil)
-			}
+	// events a report already covers need no new report: the reports
+	// this reconciler wrote are remembered; the stored one is read only
+	// for redelivered events (another process, or a crash, may have made it)
+	prev, known := r.reported(grp.policy)
+	if !known && redeliv {
+		rep, err := r.Store.Report(ctx, grp.policy)
+		switch {
+		case err == nil:
+			prev, known = r.noteReport(rep), true
+		case !errors.Is(err, store.ErrNotFound):
+			fail(err)
 			return
 		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		fail(err)
+	}
+	if known && prev.covers(events, policySHA) {
+		if redeliv { // the row may have been lost with a crash
+			index.Add([]store.Row{{ID: grp.policy, Report: prev.facts}}, ackAll)
+		} else {
+			ackAll(nil)
+		}
 		return
 	}
 
@@ -365,6 +425,7 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 		fail(err)
 		return
 	}
+	r.noteReport(rep)
 	index.Add([]store.Row{{ID: rep.PolicyID, Report: store.NewReportFacts(rep)}}, ackAll)
 	log.Info("reconciled", "verdict", rep.Report.Verdict, "events", len(msgs), "took", time.Since(start).Round(time.Millisecond).String())
 	if r.Observe != nil {
