@@ -149,7 +149,7 @@ func (c *Client) Page(ctx context.Context, pageNo, pageSize int) (*Page, error) 
 		if attempt > 0 {
 			// full jitter: a random wait up to the exponential step
 			d := time.Duration(rand.Int64N(int64(c.cfg.Backoff) << (attempt - 1)))
-			c.log.Warn("portal request failed; retrying", "page", pageNo, "attempt", attempt, "wait", d, "err", last)
+			c.log.Warn("portal request failed; retrying", "page", pageNo, "attempt", attempt, "wait", d.Round(time.Millisecond).String(), "err", last)
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()

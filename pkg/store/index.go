@@ -292,7 +292,7 @@ func (w *IndexWriter) Run(ctx context.Context) error {
 		if err := w.write(ctx); err != nil {
 			retry = min(max(2*retry, time.Second), 30*time.Second)
 			if w.s.log != nil {
-				w.s.log.Warn("index segment not stored; retrying", "err", err, "in", retry)
+				w.s.log.Warn("index segment not stored; retrying", "err", err, "in", retry.String())
 			}
 			select {
 			case w.wake <- struct{}{}:
