@@ -157,7 +157,7 @@ func TestFeatures(t *testing.T) {
 		"一、first\n" +
 		"（1）sub\n" +
 		"二、second\n" +
-		"joined to next\n"
+		"joined to next1\n" // the footnote's reference mark
 	if got := doc.PlainText(text.RenderOptions{}); got != want {
 		t.Errorf("main text:\n got %q\nwant %q", got, want)
 	}
