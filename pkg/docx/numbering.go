@@ -134,7 +134,7 @@ type xmlStyles struct {
 }
 
 func decodePart(r io.Reader, name string, v any) error {
-	if err := xml.NewDecoder(r).Decode(v); err != nil {
+	if err := xml.NewDecoder(newLenientReader(r)).Decode(v); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrMalformedXML, name, err)
 	}
 	return nil

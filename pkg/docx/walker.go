@@ -91,7 +91,7 @@ type field struct {
 const maxInstr = 1024
 
 func newWalker(r io.Reader, part string, num *numbering, runes *int64, maxRunes int64) *walker {
-	return &walker{dec: xml.NewDecoder(r), part: part, num: num, runes: runes, maxRunes: maxRunes}
+	return &walker{dec: xml.NewDecoder(newLenientReader(r)), part: part, num: num, runes: runes, maxRunes: maxRunes}
 }
 
 func (w *walker) token() (xml.Token, error) {
