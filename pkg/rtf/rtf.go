@@ -99,21 +99,21 @@ type state struct {
 }
 
 type reader struct {
-	opt     Options
-	data    []byte
-	pos     int
-	st      state
-	stack   []state
-	ansi    *codepage.Decoder
-	fonts   map[int]*codepage.Decoder
+	opt   Options
+	data  []byte
+	pos   int
+	st    state
+	stack []state
+	ansi  *codepage.Decoder
+	fonts map[int]*codepage.Decoder
 	// symFonts names the fonts of the font table that are symbol fonts.
 	symFonts map[int]string
 	fontName []byte // the name of the font table entry being read
 	stories  map[dest]*builder
-	order   []dest
-	pending []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
-	skip    int    // fallback characters still to skip after \uN
-	runes   int64
+	order    []dest
+	pending  []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
+	skip     int    // fallback characters still to skip after \uN
+	runes    int64
 	// starDest: the previous token was \* (ignorable destination)
 	starDest bool
 	notes    noteNumbers
