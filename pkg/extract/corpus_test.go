@@ -13,15 +13,20 @@ import (
 )
 
 // docxTools are the references for .docx (research docx §D): pandoc's plain
-// writer (body, text boxes, notes), mammoth's raw text (the same) and node
-// word-extractor (every story).
-var docxTools = []string{"pandoc", "mammoth", "word-extractor"}
+// writer (body, text boxes, notes), mammoth's raw text (the same), node
+// word-extractor (every story) and LibreOffice's text export (the body
+// only), the one that prints note marks and list labels as we do.
+var docxTools = []string{"pandoc", "mammoth", "word-extractor", "soffice"}
 
 func docxScope(doc *text.Document, tool string) string {
 	var b strings.Builder
 	for _, s := range doc.Stories {
 		keep := true
-		if tool != "word-extractor" {
+		switch tool {
+		case "soffice":
+			keep = s.Kind == text.Main
+		case "word-extractor":
+		default:
 			keep = s.Kind == text.Main || s.Kind == text.TextBox || s.Kind == text.Footnote || s.Kind == text.Endnote
 		}
 		if keep {
