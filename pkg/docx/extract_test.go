@@ -219,3 +219,7 @@ func TestWordML(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+func extractBytes(b []byte) (*text.Document, error) {
+	return Extract(bytes.NewReader(b), int64(len(b)), Options{})
+}
