@@ -32,6 +32,7 @@ type lenientReader struct {
 	state int
 	quote byte   // the quote of the attribute value being read
 	end   string // the end of the comment, CDATA, PI or declaration
+	empty int    // reads in a row that returned nothing
 }
 
 const (
@@ -63,8 +64,15 @@ func (l *lenientReader) Read(p []byte) (int, error) {
 				l.err = err
 			}
 			if n == 0 && err == nil {
+				// a reader that keeps returning nothing (bufio gives up
+				// the same way)
+				l.empty++
+				if l.empty >= 100 {
+					l.err = io.ErrNoProgress
+				}
 				continue
 			}
+			l.empty = 0
 		}
 		l.process()
 	}

@@ -47,6 +47,10 @@ func TestLenientReader(t *testing.T) {
 	if err != nil || string(got) != long {
 		t.Errorf("long input changed (%d vs %d bytes, %v)", len(got), len(long), err)
 	}
+	// a reader that returns nothing forever ends with an error, not a hang
+	if _, err := io.ReadAll(newLenientReader(stuckReader{})); !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("stuck reader: %v", err)
+	}
 	// a read error is passed on
 	boom := errors.New("boom")
 	if _, err := io.ReadAll(newLenientReader(iotest.ErrReader(boom))); !errors.Is(err, boom) {
@@ -91,3 +95,7 @@ func TestMalformedXML(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
