@@ -49,7 +49,7 @@ const (
 )
 
 func newLenientReader(r io.Reader) *lenientReader {
-	return &lenientReader{r: r, buf: make([]byte, 32<<10)}
+	return &lenientReader{r: r, buf: make([]byte, 4<<10)}
 }
 
 func (l *lenientReader) Read(p []byte) (int, error) {
