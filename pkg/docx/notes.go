@@ -22,21 +22,25 @@ type noteRef struct {
 // w:customMarkFollows takes no number: the run after it is the mark, and
 // the note's own text starts with the same characters typed. The notes
 // parts then print each note's number where its w:footnoteRef/w:endnoteRef
-// stands. Numbering that restarts per section or page is numbered as
-// continuous, and section-level w:footnotePr (which follows the section's
-// text) is not read.
+// stands. Numbering that restarts with each section (w:numRestart
+// "eachSect", in settings.xml or in the section's own properties) starts
+// again after each section break; numbering that restarts on each page
+// needs a layout and is numbered as continuous. The section's own w:numFmt
+// and w:numStart, which follow its text, are not read (in the public
+// corpus they always repeat settings.xml's).
 type notes struct {
 	kinds [2]noteKind // footnotes, endnotes
 	marks map[noteRef]string
 }
 
 type noteKind struct {
-	format string
-	next   int
+	format      string
+	start, next int
+	eachSect    bool // restart with each section (settings.xml)
 }
 
 func newNotes() *notes {
-	return &notes{kinds: [2]noteKind{{format: "decimal", next: 1}, {format: "lowerRoman", next: 1}},
+	return &notes{kinds: [2]noteKind{{format: "decimal", start: 1, next: 1}, {format: "lowerRoman", start: 1, next: 1}},
 		marks: map[noteRef]string{}}
 }
 
@@ -86,8 +90,9 @@ type xmlSettings struct {
 }
 
 type xmlNotePr struct {
-	NumFmt   *xmlVal `xml:"numFmt"`
-	NumStart *xmlVal `xml:"numStart"`
+	NumFmt     *xmlVal `xml:"numFmt"`
+	NumStart   *xmlVal `xml:"numStart"`
+	NumRestart *xmlVal `xml:"numRestart"`
 }
 
 // readSettings applies settings.xml (r may be nil) to the note numbering.
@@ -108,9 +113,23 @@ func (n *notes) readSettings(r io.Reader, name string) error {
 		}
 		if pr.NumStart != nil {
 			if v, err := strconv.Atoi(pr.NumStart.Val); err == nil && v >= 0 && v < 1<<20 {
-				n.kinds[i].next = v
+				n.kinds[i].start, n.kinds[i].next = v, v
 			}
 		}
+		n.kinds[i].eachSect = pr.NumRestart != nil && pr.NumRestart.Val == "eachSect"
 	}
 	return nil
+}
+
+// endSection is called at each section break (w:sectPr); restart says
+// which kinds the section itself restarts with each section.
+func (n *notes) endSection(restart [2]bool) {
+	if n == nil {
+		return
+	}
+	for i := range n.kinds {
+		if k := &n.kinds[i]; k.eachSect || restart[i] {
+			k.next = k.start
+		}
+	}
 }

@@ -62,3 +62,29 @@ func TestNoteMarks(t *testing.T) {
 		})
 	}
 }
+
+// TestSections: a paragraph that ends a section (w:pPr/w:sectPr) gives its
+// headers, and note numbering restarting with each section starts again
+// after it; the final section's properties do the same at the body's end.
+func TestSections(t *testing.T) {
+	body := `<w:document ` + wNS + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>
+<w:p><w:r><w:t>a</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t>b</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r></w:p>
+<w:p><w:pPr><w:sectPr><w:headerReference w:type="default" r:id="rIdH1"/><w:footnotePr><w:numRestart w:val="eachSect"/></w:footnotePr></w:sectPr></w:pPr><w:r><w:t>end of one</w:t></w:r></w:p>
+<w:p><w:r><w:t>c</w:t></w:r><w:r><w:footnoteReference w:id="3"/></w:r></w:p>
+<w:sectPr><w:headerReference w:type="default" r:id="rIdH2"/><w:footnotePr><w:numRestart w:val="eachSect"/></w:footnotePr></w:sectPr>
+</w:body></w:document>`
+	rels := `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+		`<Relationship Id="rIdH1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>` +
+		`<Relationship Id="rIdH2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header2.xml"/></Relationships>`
+	b := makeDocx(t, map[string]string{"word/document.xml": body, "word/_rels/document.xml.rels": rels,
+		"word/header1.xml": `<w:hdr ` + wNS + `><w:p><w:r><w:t>first header</w:t></w:r></w:p></w:hdr>`,
+		"word/header2.xml": `<w:hdr ` + wNS + `><w:p><w:r><w:t>second header</w:t></w:r></w:p></w:hdr>`})
+	doc, err := extractBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a1b2\nend of one\nc1\n=== header ===\nfirst header\n=== header ===\nsecond header\n"
+	if got := doc.PlainText(text.RenderOptions{AllStories: true}); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

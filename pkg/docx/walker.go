@@ -561,6 +561,13 @@ func (w *walker) pPr(props *paraProps) error {
 					return err
 				}
 				depth--
+			case "sectPr":
+				// this paragraph ends a section: its headers, footers and
+				// note numbering
+				if err := w.sectPr(); err != nil {
+					return err
+				}
+				depth--
 			}
 		}
 	}
@@ -677,11 +684,23 @@ func (w *walker) containsDel() (bool, error) {
 // sectPr notes the header and footer references of a section; Word 2003
 // XML has the headers themselves inside.
 func (w *walker) sectPr() error {
-	return w.children(func(t xml.StartElement) error {
+	var restart [2]bool
+	err := w.children(func(t xml.StartElement) error {
 		if !isW(t.Name) {
 			return w.skip()
 		}
 		switch t.Name.Local {
+		case "footnotePr", "endnotePr":
+			kind := 0
+			if t.Name.Local == "endnotePr" {
+				kind = 1
+			}
+			return w.children(func(t xml.StartElement) error {
+				if v, _ := attr(t, "val"); isW(t.Name) && t.Name.Local == "numRestart" && v == "eachSect" {
+					restart[kind] = true
+				}
+				return w.skip()
+			})
 		case "headerReference", "footerReference":
 			for _, a := range t.Attr {
 				if a.Name.Local == "id" {
@@ -703,4 +722,6 @@ func (w *walker) sectPr() error {
 		}
 		return w.skip()
 	})
+	w.notes.endSection(restart)
+	return err
 }
