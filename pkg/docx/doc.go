@@ -30,8 +30,10 @@
 //     restarts and counts on its own) or its own w:lvl (a replaced level,
 //     numbered with the list's counters).
 //   - Symbols: a w:sym is its code in its font, and characters in a run
-//     whose direct formatting (w:rFonts ascii or hAnsi) names a symbol
-//     font are codes in that font, both mapped to Unicode with
+//     whose direct formatting names a symbol font for their range
+//     (w:rFonts ascii for U+0000-U+007F, hAnsi for the rest, the private
+//     use F0xx codes included) are codes in that font, both mapped to
+//     Unicode with
 //     codepage.SymbolRune (Symbol F0B7 is "•", Wingdings F0A7 "▪"); list
 //     labels likewise through the font of their level, and Word's default
 //     "o" bullet in Courier New is "◦". A font that only a style sets is

@@ -2,6 +2,7 @@ package docx
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/policytext/policytext/pkg/text"
@@ -45,5 +46,30 @@ func TestListOverrides(t *testing.T) {
 	want := "1. a\n2. b\n7. restarted\n8. next\n(C) replaced\n4. c\n• dot\n◦ hollow\n▪ square\n⮚ arrow\n"
 	if got := doc.PlainText(text.RenderOptions{}); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestSymbolRuns: characters of a run in a symbol font are codes in that
+// font, chosen by range as Word does (ascii below U+0080, hAnsi above);
+// w:sym takes its own font; an unknown font keeps the character.
+func TestSymbolRuns(t *testing.T) {
+	run := func(fonts, s string) string {
+		return `<w:r><w:rPr>` + fonts + `</w:rPr><w:t>` + s + `</w:t></w:r>`
+	}
+	body := `<w:document ` + wNS + `><w:body><w:p>` +
+		run(`<w:rFonts w:ascii="Symbol" w:hAnsi="Symbol"/>`, "a\uF0B7") + "|" +
+		run(`<w:rFonts w:ascii="Times New Roman" w:hAnsi="Symbol"/>`, "a\uF0B7") + "|" +
+		run(`<w:rFonts w:ascii="Wingdings"/>`, "\uF0FC") + "|" +
+		run(`<w:rFonts w:ascii="Wingdings 2" w:hAnsi="Wingdings 2"/>`, "\uF050") + "|" +
+		`<w:r><w:sym w:font="Wingdings" w:char="F0A7"/><w:sym w:font="Symbol" w:char="B7"/><w:sym w:font="MT Extra" w:char="F021"/></w:r>` +
+		`</w:p></w:body></w:document>`
+	body = strings.ReplaceAll(body, "|", `<w:r><w:t>|</w:t></w:r>`)
+	b := makeDocx(t, map[string]string{"word/document.xml": body})
+	doc, err := extractBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := doc.PlainText(text.RenderOptions{}), "α•|a•|✔|\uF050|▪•\uF021\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

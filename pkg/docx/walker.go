@@ -76,10 +76,14 @@ type walker struct {
 	// afterNoteMark: a note's own mark was just written; its text follows
 	// after exactly one space.
 	afterNoteMark bool
-	// runFont is the symbol font (Symbol, Wingdings) the current run's
-	// direct formatting names, "" for any other font.
-	runFont string
+	// runFont is the run's fonts as its direct formatting names them
+	// (w:rFonts ascii for U+0000-U+007F, hAnsi for the rest, the private-use
+	// codes of symbol fonts included), each "" unless a symbol font.
+	runFont runFonts
 }
+
+// runFonts are the symbol fonts of a run by character range.
+type runFonts struct{ ascii, hAnsi string }
 
 // field is an open complex field (w:fldChar begin ... end).
 type field struct {
@@ -309,10 +313,14 @@ func (w *walker) addText(s []byte) {
 	if !w.visible() || len(s) == 0 {
 		return
 	}
-	if w.runFont != "" {
+	if w.runFont != (runFonts{}) {
 		var b []byte
 		for _, r := range string(s) {
-			if m, ok := codepage.SymbolRune(w.runFont, r); ok && m != 0 {
+			font := w.runFont.hAnsi
+			if r < 0x80 {
+				font = w.runFont.ascii
+			}
+			if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
 				r = m
 			}
 			b = utf8.AppendRune(b, r)
@@ -381,7 +389,7 @@ func (w *walker) inlineW(t xml.StartElement, props *paraProps) error {
 		}
 	case "r":
 		saved := w.runFont
-		w.runFont = ""
+		w.runFont = runFonts{}
 		err := w.inline(props)
 		w.runFont = saved
 		return err
@@ -573,18 +581,24 @@ func (w *walker) pPr(props *paraProps) error {
 	}
 }
 
-// rPr reads a run's properties: the font its direct formatting names, when
-// that is a symbol font (w:rFonts ascii or hAnsi; a font only a style sets
+// rPr reads a run's properties: the fonts its direct formatting names, when
+// they are symbol fonts (w:rFonts ascii and hAnsi; a font only a style sets
 // is not seen, as in package msdoc). The properties before a tracked
 // change (w:rPrChange) are not current.
 func (w *walker) rPr() error {
 	return w.children(func(t xml.StartElement) error {
 		if isW(t.Name) && t.Name.Local == "rFonts" {
-			for _, name := range []string{"ascii", "hAnsi"} {
-				if f, ok := attr(t, name); ok && codepage.IsSymbolFont(f) {
-					w.runFont = f
-					break
-				}
+			ascii, _ := attr(t, "ascii")
+			hAnsi, ok := attr(t, "hAnsi")
+			if !ok {
+				hAnsi = ascii // one font named for both, as some writers do
+			}
+			w.runFont = runFonts{}
+			if codepage.IsSymbolFont(ascii) {
+				w.runFont.ascii = ascii
+			}
+			if codepage.IsSymbolFont(hAnsi) {
+				w.runFont.hAnsi = hAnsi
 			}
 		}
 		return w.skip()
