@@ -20,6 +20,11 @@ func TestNoteMarksAndSymbols(t *testing.T) {
 			"=== footnote ===\n1 first note\n2 second\n* starred\n=== endnote ===\ni an endnote\n"},
 		{"formats", `{\rtf1\ansi` + fonts + `\ftnnalc\ftnstart3\aftnnar\f0 a{\super\chftn}{\footnote{\super\chftn} x\par} b{\super\chftn}{\footnote\ftnalt{\super\chftn} y\par}\par}`,
 			"ac b1\n", "=== footnote ===\nc x\n=== endnote ===\n1 y\n"},
+		// the shape Word writes: the \footnote group inside the mark's group
+		{"word", `{\rtf1\ansi\deff0` + fonts + `\aftnnrlc\pard\plain {\rtlch\fcs1 \af0 \ltrch\fcs0 \insrsid1 Text}{\rtlch\fcs1 \af0 \ltrch\fcs0 \cs15\super\insrsid1 \chftn {\footnote \ltrpar \pard\plain \ltrpar\s16\ql \li0\ri0 {\rtlch\fcs1 \af0 \ltrch\fcs0 \cs15\super\insrsid1 \chftn }{\rtlch\fcs1 \af0 \ltrch\fcs0 \insrsid1  A footnote.}}}` +
+			`{\rtlch\fcs1 \af0 \ltrch\fcs0 \cs15\super\insrsid1 \chftn {\footnote \ftnalt \ltrpar \pard\plain \ltrpar\s18\ql {\rtlch\fcs1 \af0 \ltrch\fcs0 \cs17\super\insrsid1 \chftn }{\rtlch\fcs1 \af0 \ltrch\fcs0 \insrsid1  An endnote.}}}{\insrsid1 .}` +
+			`{\cs15\super \chftn {\footnote \pard\plain {\cs15\super \chftn }{ Second.}}}\par}`,
+			"Text1i.2\n", "=== footnote ===\n1 A footnote.\n2 Second.\n=== endnote ===\ni An endnote.\n"},
 		{"symbols", `{\rtf1\ansi` + fonts + `{\listtext\f3 \'b7\tab}item\par {\f3 a\'b7}{\f4 \'fc\u61607?}{\f0 \u61623?}\par}`,
 			"•\titem\nα•✔▪\uF0B7\n", ""},
 	}

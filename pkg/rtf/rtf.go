@@ -17,7 +17,9 @@
 // ii, iii), and inside the note it is that note's number followed by
 // exactly one space; a custom mark is ordinary text. Whether a note is an
 // endnote is read from the control words right after its \footnote (Word
-// writes "{\footnote \ftnalt ...}").
+// writes "{\footnote \ftnalt ...}"). A note, header, footer or comment
+// group ends its last paragraph when it closes, \par or not (Word ends a
+// note's text with its group).
 //
 // Symbol fonts: characters in a font whose font-table name is Symbol or
 // Wingdings (plain bytes, \'hh escapes and \uN in the U+F020-U+F0FF
@@ -173,7 +175,9 @@ func (rd *reader) run() error {
 			if len(rd.stack) == 0 {
 				return fmt.Errorf("%w: unbalanced '}' at byte %d", ErrMalformed, rd.pos)
 			}
-			rd.st = rd.stack[len(rd.stack)-1]
+			outer := rd.stack[len(rd.stack)-1]
+			rd.endStory(outer)
+			rd.st = outer
 			rd.stack = rd.stack[:len(rd.stack)-1]
 			rd.pos++
 			rd.skip = 0
@@ -523,6 +527,21 @@ func (rd *reader) emitRune(r rune) {
 	}
 	rd.runes++
 	bl.para = utf8.AppendRune(bl.para, r)
+}
+
+// endStory is called when a group closes, before outer is restored: a
+// header, footer, note or comment group ends its last paragraph even
+// without a \par (Word ends a note's text with the group), so that the
+// next note starts a paragraph of its own.
+func (rd *reader) endStory(outer state) {
+	d := rd.st.dest
+	if d == outer.dest || d == destMain || d == destSkip || d == destFontTable {
+		return
+	}
+	rd.afterNoteMark = false
+	if bl := rd.stories[d]; bl != nil && len(bl.para) > 0 {
+		bl.endParagraph(rd.depth())
+	}
 }
 
 // fontText collects the name of a font table entry; the ";" ends it.
