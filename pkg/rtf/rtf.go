@@ -8,15 +8,23 @@
 // tables, stylesheet, info, pictures, objects, field instructions), field
 // results, tables (\cell, \row, \nestcell, \nestrow, \intbl, \itap), list
 // labels (\listtext), tracked deletions (\deleted), and headers, footers,
-// footnotes and comments as separate stories.
+// footnotes, endnotes (\ftnalt) and comments as separate stories.
 //
-// Example:
+// Note reference marks follow the text package doc ("Note reference
+// marks"): an automatic mark (\chftn) in the text is the next note's
+// number, in the format the document sets (\ftnnar ... \ftnnchi,
+// \aftnnar ... for endnotes, \ftnstartN; Word's defaults 1, 2, 3 and i,
+// ii, iii), and inside the note it is that note's number followed by
+// exactly one space; a custom mark is ordinary text. Whether a note is an
+// endnote is read from the control words right after its \footnote (Word
+// writes "{\footnote \ftnalt ...}").
 //
-//	doc, err := rtf.Extract(bytes.NewReader(b), int64(len(b)), rtf.Options{})
-//	if err != nil {
-//		return err
-//	}
-//	fmt.Print(doc.PlainText(text.RenderOptions{}))
+// Symbol fonts: characters in a font whose font-table name is Symbol or
+// Wingdings (plain bytes, \'hh escapes and \uN in the U+F020-U+F0FF
+// range) are codes in that font and mapped to Unicode with
+// codepage.SymbolRune ("\'b7" in Symbol is "•").
+//
+// See the package example for a complete call.
 package rtf
 
 import (
@@ -68,6 +76,7 @@ const (
 	destHeader
 	destFooter
 	destFootnote
+	destEndnote
 	destComment
 	destFontTable
 )
@@ -82,23 +91,35 @@ type state struct {
 	itap      int
 	font      int
 	fontEntry int // in the font table: the font being defined
+	// symFont is the current font's name when it is a symbol font
+	// (Symbol, Wingdings): its characters are codes in that font.
+	symFont string
+	// inNote: inside a \footnote group (its \chftn is the note's own mark)
+	inNote bool
 }
 
 type reader struct {
-	opt     Options
-	data    []byte
-	pos     int
-	st      state
-	stack   []state
-	ansi    *codepage.Decoder
-	fonts   map[int]*codepage.Decoder
-	stories map[dest]*builder
-	order   []dest
-	pending []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
-	skip    int    // fallback characters still to skip after \uN
-	runes   int64
+	opt   Options
+	data  []byte
+	pos   int
+	st    state
+	stack []state
+	ansi  *codepage.Decoder
+	fonts map[int]*codepage.Decoder
+	// symFonts names the fonts of the font table that are symbol fonts.
+	symFonts map[int]string
+	fontName []byte // the name of the font table entry being read
+	stories  map[dest]*builder
+	order    []dest
+	pending  []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
+	skip     int    // fallback characters still to skip after \uN
+	runes    int64
 	// starDest: the previous token was \* (ignorable destination)
 	starDest bool
+	notes    noteNumbers
+	// afterNoteMark: a note's own mark was just written; its text follows
+	// after exactly one space.
+	afterNoteMark bool
 }
 
 // Extract reads an RTF document of the given size from r.
@@ -120,7 +141,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		return nil, fmt.Errorf("rtf: read: %w", err)
 	}
 	rd := &reader{opt: opt, data: data, ansi: codepage.CP1252(), fonts: map[int]*codepage.Decoder{},
-		stories: map[dest]*builder{}}
+		symFonts: map[int]string{}, stories: map[dest]*builder{}, notes: newNoteNumbers()}
 	if err := rd.run(); err != nil {
 		return nil, err
 	}
@@ -193,6 +214,12 @@ func (rd *reader) flush() {
 	}
 	p := rd.pending
 	rd.pending = rd.pending[:0]
+	if rd.st.symFont != "" {
+		for _, c := range p {
+			rd.emit(rune(c))
+		}
+		return
+	}
 	rd.st.cp.Each(p, func(r rune, _ int) { rd.emit(r) })
 }
 
@@ -221,7 +248,7 @@ func (rd *reader) control() error {
 			}
 			rd.pending = append(rd.pending, byte(v))
 			// a double-byte pair needs its second escape before decoding
-			if len(rd.pending) == 1 && rd.st.cp.IsDoubleByte(byte(v)) {
+			if len(rd.pending) == 1 && rd.st.symFont == "" && rd.st.cp.IsDoubleByte(byte(v)) {
 				return nil
 			}
 			rd.flush()
@@ -316,9 +343,11 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 	case "f":
 		if rd.st.dest == destFontTable {
 			rd.st.fontEntry = param
+			rd.fontName = rd.fontName[:0]
 			return
 		}
 		rd.st.font = param
+		rd.st.symFont = rd.symFonts[param]
 		if cp, ok := rd.fonts[param]; ok {
 			rd.st.cp = cp
 		} else {
@@ -354,6 +383,21 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 		rd.setDest(destFooter)
 	case "footnote":
 		rd.setDest(destFootnote)
+		rd.st.inNote = true
+	case "ftnalt":
+		// this \footnote is an endnote
+		if rd.st.dest == destFootnote {
+			rd.st.dest = destEndnote
+		}
+	case "chftn":
+		rd.chftn()
+	case "ftnnar", "ftnnalc", "ftnnauc", "ftnnrlc", "ftnnruc", "ftnnchi",
+		"aftnnar", "aftnnalc", "aftnnauc", "aftnnrlc", "aftnnruc", "aftnnchi":
+		rd.notes.setFormat(name)
+	case "ftnstart":
+		rd.notes.setStart(0, param)
+	case "aftnstart":
+		rd.notes.setStart(1, param)
 	case "annotation":
 		rd.setDest(destComment)
 	case "deleted":
@@ -369,6 +413,7 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 		// (it would open that many tables).
 		rd.st.itap = min(max(param, 0), text.MaxTableDepth)
 	case "par":
+		rd.afterNoteMark = false
 		rd.b().endParagraph(rd.depth())
 	case "sect", "page", "column":
 		// breaks produce nothing
@@ -451,21 +496,113 @@ func (rd *reader) emitSkippable(r rune) {
 func (rd *reader) emit(r rune) { rd.emitRune(r) }
 
 func (rd *reader) emitRune(r rune) {
-	if rd.st.deleted || rd.st.dest == destSkip || rd.st.dest == destFontTable {
+	if rd.st.dest == destFontTable {
+		rd.fontText(r)
+		return
+	}
+	if rd.st.deleted || rd.st.dest == destSkip {
 		return
 	}
 	if r == 0 || (r < 0x20 && r != '\t' && r != '\n') || !utf8.ValidRune(r) {
 		return
 	}
-	rd.runes++
+	if rd.st.symFont != "" {
+		if m, ok := codepage.SymbolRune(rd.st.symFont, r); ok && m != 0 {
+			r = m
+		}
+	}
 	bl := rd.b()
+	if rd.afterNoteMark {
+		// right after a note's own mark: exactly one space before the
+		// note's text
+		if r == ' ' || r == '\t' {
+			return
+		}
+		rd.afterNoteMark = false
+		bl.para = append(bl.para, ' ')
+	}
+	rd.runes++
 	bl.para = utf8.AppendRune(bl.para, r)
+}
+
+// fontText collects the name of a font table entry; the ";" ends it.
+func (rd *reader) fontText(r rune) {
+	if r != ';' {
+		if len(rd.fontName) < 256 {
+			rd.fontName = utf8.AppendRune(rd.fontName, r)
+		}
+		return
+	}
+	if name := string(bytes.TrimSpace(rd.fontName)); codepage.IsSymbolFont(name) {
+		rd.symFonts[rd.st.fontEntry] = name
+	}
+	rd.fontName = rd.fontName[:0]
+}
+
+// chftn is an automatic note mark (text package doc, "Note reference
+// marks"): in the text, the next note's number; inside the note, the
+// number of the note it opens, followed by exactly one space.
+func (rd *reader) chftn() {
+	if rd.st.dest == destSkip || rd.st.deleted {
+		return
+	}
+	if rd.st.inNote {
+		mark := rd.notes.current
+		if mark == "" {
+			return
+		}
+		bl := rd.b()
+		bl.para = append(bl.para, mark...)
+		rd.runes += int64(utf8.RuneCountInString(mark))
+		rd.afterNoteMark = true
+		return
+	}
+	kind := 0
+	if rd.nextNoteIsEndnote() {
+		kind = 1
+	}
+	mark := rd.notes.number(kind)
+	bl := rd.b()
+	bl.para = append(bl.para, mark...)
+	rd.runes += int64(utf8.RuneCountInString(mark))
+}
+
+// nextNoteIsEndnote looks ahead for the \footnote group that follows a
+// mark in the text: Word writes "{\footnote \ftnalt ...}" for an
+// endnote, its kind named at its start.
+func (rd *reader) nextNoteIsEndnote() bool {
+	ahead := rd.data[rd.pos:min(len(rd.data), rd.pos+512)]
+	i := bytes.Index(ahead, []byte(`\footnote`))
+	if i < 0 {
+		return false
+	}
+	// the control words right after \footnote, up to the first group or
+	// text
+	ahead = ahead[i+len(`\footnote`):]
+	for len(ahead) > 0 {
+		switch c := ahead[0]; {
+		case c == ' ' || c == '\r' || c == '\n':
+			ahead = ahead[1:]
+		case c == '\\' && len(ahead) > 1 && isLetter(ahead[1]):
+			j := 1
+			for j < len(ahead) && (isLetter(ahead[j]) || isDigit(ahead[j]) || ahead[j] == '-') {
+				j++
+			}
+			if string(ahead[1:j]) == "ftnalt" {
+				return true
+			}
+			ahead = ahead[j:]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (rd *reader) document() *text.Document {
 	doc := &text.Document{Format: "rtf", Version: "RTF"}
 	kinds := map[dest]text.StoryKind{destMain: text.Main, destHeader: text.Header, destFooter: text.Footer,
-		destFootnote: text.Footnote, destComment: text.Comment}
+		destFootnote: text.Footnote, destEndnote: text.Endnote, destComment: text.Comment}
 	main := rd.stories[destMain]
 	if main == nil {
 		main = &builder{}
