@@ -42,3 +42,26 @@ func TestNoteMarksAndSymbols(t *testing.T) {
 		}
 	}
 }
+
+// TestMacroButton: a field without a result shows nothing, except
+// MACROBUTTON, which shows its display text (as Word and package docx do);
+// a field with a result shows only the result.
+func TestMacroButton(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"placeholder", `{\rtf1 To: {\field{\*\fldinst {\rtlch MACROBUTTON NN [}{Name}{]}}{\fldrslt }}\par}`, "To: [Name]\n"},
+		{"short macro name", `{\rtf1 {\field{\*\fldinst  MACROBUTTON\tab M  [Date] }}\par}`, "[Date] \n"},
+		{"result wins", `{\rtf1 {\field{\*\fldinst MACROBUTTON NN [x]}{\fldrslt shown}}\par}`, "shown\n"},
+		{"other fields", `{\rtf1 a{\field{\*\fldinst PAGE}{\fldrslt }}b{\field{\*\fldinst MACROBUTTON}}c\par}`, "abc\n"},
+		{"nested and sequential", `{\rtf1 {\field{\*\fldinst HYPERLINK x}{\fldrslt {\field{\*\fldinst MACROBUTTON A [in]}}}} {\field{\*\fldinst MACROBUTTON B [two]}}\par}`, "[in] [two]\n"},
+	}
+	for _, c := range cases {
+		doc, err := extractString(c.in)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got := doc.PlainText(text.RenderOptions{}); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -26,6 +26,11 @@
 // range) are codes in that font and mapped to Unicode with
 // codepage.SymbolRune ("\'b7" in Symbol is "•").
 //
+// Fields show their result (\fldrslt); a field whose result shows nothing
+// shows nothing, except MACROBUTTON, which shows its display text (the
+// instruction after the macro's name: template placeholders such as
+// "[Click here]"), as package docx does.
+//
 // See the package example for a complete call.
 package rtf
 
@@ -35,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/policytext/policytext/pkg/codepage"
@@ -98,7 +104,21 @@ type state struct {
 	symFont string
 	// inNote: inside a \footnote group (its \chftn is the note's own mark)
 	inNote bool
+	// field is the number of \field groups open around this one (an index
+	// into reader.fields plus one), inInstr: inside a field's \fldinst.
+	field   int
+	inInstr bool
 }
+
+// field is an open \field group: its instruction (kept while short) and
+// whether its result showed anything.
+type field struct {
+	instr     []byte
+	hadResult bool
+}
+
+// maxInstr bounds the instruction text kept per field.
+const maxInstr = 1024
 
 type reader struct {
 	opt   Options
@@ -119,6 +139,7 @@ type reader struct {
 	// starDest: the previous token was \* (ignorable destination)
 	starDest bool
 	notes    noteNumbers
+	fields   []field
 	// afterNoteMark: a note's own mark was just written; its text follows
 	// after exactly one space.
 	afterNoteMark bool
@@ -177,7 +198,11 @@ func (rd *reader) run() error {
 			}
 			outer := rd.stack[len(rd.stack)-1]
 			rd.endStory(outer)
+			done := rd.st.field > outer.field
 			rd.st = outer
+			if done {
+				rd.endField()
+			}
 			rd.stack = rd.stack[:len(rd.stack)-1]
 			rd.pos++
 			rd.skip = 0
@@ -337,6 +362,9 @@ func (rd *reader) setDest(d dest) {
 
 // word handles one control word.
 func (rd *reader) word(name string, param int, hasParam bool) {
+	if name == "fldinst" && rd.st.field > 0 {
+		rd.st.inInstr = true
+	}
 	if skipDests[name] {
 		rd.st.dest = destSkip
 		return
@@ -344,6 +372,15 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 	switch name {
 	case "fonttbl":
 		rd.st.dest = destFontTable
+	case "field":
+		parent := 0
+		if len(rd.stack) > 0 {
+			parent = rd.stack[len(rd.stack)-1].field
+		}
+		if rd.st.field == parent { // one field per group
+			rd.fields = append(rd.fields, field{})
+			rd.st.field = len(rd.fields)
+		}
 	case "f":
 		if rd.st.dest == destFontTable {
 			rd.st.fontEntry = param
@@ -500,6 +537,12 @@ func (rd *reader) emitSkippable(r rune) {
 func (rd *reader) emit(r rune) { rd.emitRune(r) }
 
 func (rd *reader) emitRune(r rune) {
+	if rd.st.inInstr {
+		if f := &rd.fields[rd.st.field-1]; len(f.instr) < maxInstr {
+			f.instr = utf8.AppendRune(f.instr, r)
+		}
+		return
+	}
 	if rd.st.dest == destFontTable {
 		rd.fontText(r)
 		return
@@ -527,6 +570,45 @@ func (rd *reader) emitRune(r rune) {
 	}
 	rd.runes++
 	bl.para = utf8.AppendRune(bl.para, r)
+	if rd.st.field > 0 {
+		rd.fields[rd.st.field-1].hadResult = true
+	}
+}
+
+// endField closes the innermost \field group. A field whose result showed
+// nothing shows nothing, except MACROBUTTON, which shows its display text,
+// the instruction after the macro name (template placeholders such as
+// "[Click here]"), as in package docx.
+func (rd *reader) endField() {
+	n := len(rd.fields)
+	f := rd.fields[n-1]
+	rd.fields = rd.fields[:n-1]
+	if f.hadResult {
+		if rd.st.field > 0 { // the enclosing field's result holds it
+			rd.fields[rd.st.field-1].hadResult = true
+		}
+		return
+	}
+	for _, r := range macroButtonText(string(f.instr)) {
+		rd.emitRune(r)
+	}
+}
+
+// macroButtonText is the display text of a MACROBUTTON instruction
+// ("MACROBUTTON Name Display text"), "" for any other field.
+func macroButtonText(instr string) string {
+	const blank = " \t\r\n"
+	rest := strings.TrimLeft(instr, blank)
+	i := strings.IndexAny(rest, blank)
+	if i < 0 || !strings.EqualFold(rest[:i], "MACROBUTTON") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[i:], blank)
+	i = strings.IndexAny(rest, blank) // after the macro's name
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimLeft(rest[i:], blank)
 }
 
 // endStory is called when a group closes, before outer is restored: a
