@@ -360,14 +360,19 @@ func (s *Store) NewIndexReader() *IndexReader {
 // Rows returns every policy's row, sorted by id. The slice is shared by
 // callers until the index changes: do not modify it.
 func (x *IndexReader) Rows(ctx context.Context) ([]Row, error) {
+	// A segment listed but gone when read was compacted away: its rows are
+	// in a newer segment, which the next listing shows. What was read is
+	// cached, so each attempt reads only segments new to it.
 	for attempt := 0; ; attempt++ {
 		rows, err := x.rows(ctx)
-		if errors.Is(err, ErrNotFound) && attempt < 3 {
-			continue // a segment was compacted away between listing and reading
+		if errors.Is(err, errSegmentGone) && attempt < 20 && ctx.Err() == nil {
+			continue
 		}
 		return rows, err
 	}
 }
+
+var errSegmentGone = errors.New("store: an index segment was compacted away while the index was read")
 
 func (x *IndexReader) rows(ctx context.Context) ([]Row, error) {
 	objs, err := x.s.list(ctx, indexPrefix)
@@ -392,13 +397,16 @@ func (x *IndexReader) rows(ctx context.Context) ([]Row, error) {
 	}
 	x.mu.Unlock()
 
-	read, err := x.readAll(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
+	read, gone, err := x.readAll(ctx, missing)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	maps.Copy(x.segs, read)
+	if err != nil {
+		return nil, err
+	}
+	if len(gone) > 0 {
+		return nil, fmt.Errorf("%w: %s", errSegmentGone, strings.TrimPrefix(gone[0], indexPrefix))
+	}
 	listed := make(map[string]bool, len(objs))
 	byID := map[string]Row{}
 	for _, o := range objs { // in key order: time of writing
@@ -421,12 +429,14 @@ func (x *IndexReader) rows(ctx context.Context) ([]Row, error) {
 	return out, nil
 }
 
-// readAll reads segments a few at a time.
-func (x *IndexReader) readAll(ctx context.Context, keys []string) (map[string][]Row, error) {
+// readAll reads segments a few at a time: the rows of those it read, the
+// keys of those no longer there, and the first other error.
+func (x *IndexReader) readAll(ctx context.Context, keys []string) (map[string][]Row, []string, error) {
 	out := make(map[string][]Row, len(keys))
 	var (
 		mu       sync.Mutex
 		wg       sync.WaitGroup
+		gone     []string
 		firstErr error
 	)
 	sem := make(chan struct{}, 16)
@@ -437,15 +447,18 @@ func (x *IndexReader) readAll(ctx context.Context, keys []string) (map[string][]
 			rows, err := x.s.readSegment(ctx, k)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrNotFound):
+				gone = append(gone, k)
+			case err != nil:
 				if firstErr == nil {
 					firstErr = fmt.Errorf("store: index segment %s: %w", strings.TrimPrefix(k, indexPrefix), err)
 				}
-				return
+			default:
+				out[k] = rows
 			}
-			out[k] = rows
 		})
 	}
 	wg.Wait()
-	return out, firstErr
+	return out, gone, firstErr
 }

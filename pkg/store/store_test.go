@@ -385,6 +385,53 @@ func TestIndexMergesPartsAndCompacts(t *testing.T) {
 	}
 }
 
+// A reader that lists segments a compaction then deletes still answers, with
+// every row: the deleted segments' rows are in the compacted one.
+func TestIndexReadDuringCompaction(t *testing.T) {
+	st, _, _ := newStore(t)
+	ctx := context.Background()
+	const rounds, perRound = 4, 70
+	writer := make(chan error, 1)
+	go func() {
+		defer close(writer)
+		for round := range rounds {
+			for i := range perRound {
+				r := store.Row{ID: fmt.Sprint(1000 + round*perRound + i), Report: &store.ReportFacts{Verdict: reconcile.Match, At: time.Now().UTC()}}
+				if err := st.AppendIndex(ctx, []store.Row{r}); err != nil {
+					writer <- err
+					return
+				}
+			}
+			if err := st.CompactIndex(ctx); err != nil {
+				writer <- err
+				return
+			}
+		}
+	}()
+	seen := 0
+	for done := false; !done; {
+		select {
+		case err, open := <-writer:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done = !open
+		default:
+		}
+		rows, err := st.NewIndexReader().Rows(ctx) // a new reader lists and reads everything
+		if err != nil {
+			t.Fatalf("a read during compaction: %v", err)
+		}
+		if len(rows) < seen {
+			t.Fatalf("rows went from %d to %d", seen, len(rows))
+		}
+		seen = len(rows)
+	}
+	if rows, err := st.NewIndexReader().Rows(ctx); err != nil || len(rows) != rounds*perRound {
+		t.Fatalf("%d rows, %v; want %d", len(rows), err, rounds*perRound)
+	}
+}
+
 func TestIndexWriterBatchesAndCallsBack(t *testing.T) {
 	st, mc, bucket := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
