@@ -17,7 +17,9 @@ var allStreams = []string{queue.JobsStream, queue.DeadStream, queue.EventsStream
 // asked for three, their consumers follow, the jobs published before are
 // kept, and a later default Setup does not lower them again.
 func TestSetupRaisesReplicas(t *testing.T) {
+	began := time.Now()
 	c := startCluster(t)
+	t.Logf("cluster up in %v", time.Since(began).Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	nc, js, err := queue.Connect(c.URLs(), "setup-test")
@@ -77,6 +79,7 @@ func TestSetupRaisesReplicas(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	t.Logf("replicated in %v", time.Since(began).Round(time.Millisecond))
 	s, _ := js.Stream(ctx, queue.JobsStream)
 	if n := s.CachedInfo().State.Msgs; n != 1 {
 		t.Errorf("jobs stream holds %d messages after raising, want 1", n)

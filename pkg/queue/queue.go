@@ -251,7 +251,10 @@ func PublishJob(ctx context.Context, js jetstream.JetStream, j AttachmentJob, ms
 	return !ack.Duplicate, nil
 }
 
-// PublishExtracted announces a finished attachment.
+// PublishExtracted announces a finished attachment. An event with a Run
+// is published once per run within the events stream's dedup window
+// (two minutes): a publish whose answer was lost (a server crashed, a
+// leader was being elected) can be tried again without a second event.
 func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) error {
 	e.V = Version
 	b, _ := json.Marshal(e)
@@ -259,7 +262,11 @@ func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) 
 	if !e.OK {
 		subj = ExtractedSubj + ".failed"
 	}
-	_, err := js.Publish(ctx, subj, b)
+	var opts []jetstream.PublishOpt
+	if e.Run != "" {
+		opts = append(opts, jetstream.WithMsgID("extracted:"+e.PolicyID+":"+e.FileID+":"+e.Run))
+	}
+	_, err := js.Publish(ctx, subj, b, opts...)
 	if err != nil {
 		return fmt.Errorf("queue: publish extracted: %w", err)
 	}
