@@ -17,6 +17,9 @@ var allStreams = []string{queue.JobsStream, queue.DeadStream, queue.EventsStream
 // asked for three, their consumers follow, the jobs published before are
 // kept, and a later default Setup does not lower them again.
 func TestSetupRaisesReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIPPED in -short: starts a three-node NATS cluster and waits for streams to be copied (about 20 s)")
+	}
 	began := time.Now()
 	c := startCluster(t)
 	t.Logf("cluster up in %v", time.Since(began).Round(time.Millisecond))

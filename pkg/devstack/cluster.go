@@ -221,17 +221,26 @@ func (c *Cluster) Index(name string) int {
 
 func (c *Cluster) start(i int) error {
 	n := c.Nodes[i]
+	exited, err := c.spawn(n)
+	if err != nil {
+		return err
+	}
+	return waitListening(n, exited)
+}
+
+// spawn starts node n's process.
+func (c *Cluster) spawn(n *ClusterNode) (chan struct{}, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.cmd != nil && !closed(n.exited) {
-		return fmt.Errorf("devstack: cluster: node %s is running", n.Name)
+		return nil, fmt.Errorf("devstack: cluster: node %s is running", n.Name)
 	}
 	if err := os.MkdirAll(n.conf.Dir, 0o700); err != nil {
-		return fmt.Errorf("devstack: cluster: %w", err)
+		return nil, fmt.Errorf("devstack: cluster: %w", err)
 	}
 	logf, err := os.OpenFile(n.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("devstack: cluster: %w", err)
+		return nil, fmt.Errorf("devstack: cluster: %w", err)
 	}
 	defer logf.Close() // the child has its own copy
 	b, _ := json.Marshal(n.conf)
@@ -243,10 +252,10 @@ func (c *Cluster) start(i int) error {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return fmt.Errorf("devstack: cluster: %w", err)
+		return nil, fmt.Errorf("devstack: cluster: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("devstack: cluster: node %s: %w", n.Name, err)
+		return nil, fmt.Errorf("devstack: cluster: node %s: %w", n.Name, err)
 	}
 	n.cmd, n.stdin, n.exited = cmd, stdin, make(chan struct{})
 	exited := n.exited
@@ -257,6 +266,12 @@ func (c *Cluster) start(i int) error {
 		n.mu.Unlock()
 		close(exited)
 	}()
+	return exited, nil
+}
+
+// waitListening waits until node n accepts connections, or fails at once
+// when its process exits.
+func waitListening(n *ClusterNode, exited chan struct{}) error {
 	// accepting clients is quick; JetStream readiness is the caller's wait
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -267,7 +282,10 @@ func (c *Cluster) start(i int) error {
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("devstack: cluster: node %s exited while starting (%v); log:\n%s", n.Name, n.exitErr, tail(n.Log, 20))
+			n.mu.Lock()
+			exitErr := n.exitErr
+			n.mu.Unlock()
+			return fmt.Errorf("devstack: cluster: node %s exited while starting (%v); log:\n%s", n.Name, exitErr, tail(n.Log, 20))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {

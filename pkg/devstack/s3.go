@@ -9,6 +9,11 @@
 // paths to absolute ones first; StartS3 does so for its own), and only one
 // gateway may run per process (StartS3 refuses a second).
 //
+// StartCluster starts a NATS cluster of three JetStream nodes, each its own
+// process (the calling binary run again: its TestMain calls
+// RunClusterNodeIfAsked first), so that a test can kill a node with
+// SIGKILL and start it again on the same ports and store.
+//
 // Example:
 //
 //	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: dir})
