@@ -13,12 +13,6 @@
 // process (the calling binary run again: its TestMain calls
 // RunClusterNodeIfAsked first), so that a test can kill a node with
 // SIGKILL and start it again on the same ports and store.
-//
-// Example:
-//
-//	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: dir})
-//	defer s3.Stop()
-//	st, _ := store.New(s3.StoreConfig("policytext"))
 package devstack
 
 import (
@@ -60,7 +54,8 @@ type S3 struct {
 
 const healthPath = "/healthz"
 
-// StartS3 starts the gateway and waits until it answers.
+// StartS3 starts the gateway and waits until it answers. versitygw runs
+// once per process: a second StartS3 before the first one's Stop fails.
 func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
