@@ -18,7 +18,8 @@ import (
 func runQueue(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL")
+	url := fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL (a comma-separated list for a cluster)")
+	replicas := fs.Int("nats-replicas", 1, "copies of each stream if it must be created (3 on a three-node cluster); never lowered")
 	noWait := fs.Bool("no-wait", false, "queue the request and return without waiting for the fetcher's answer")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the fetcher's answer (looking for a new policy pages through the portal)")
 	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
@@ -49,7 +50,7 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := queue.Setup(ctx, js); err != nil {
+	if err := queue.Setup(ctx, js, queue.WithReplicas(*replicas)); err != nil {
 		fmt.Fprintf(stderr, "policyctl queue: %v\n", err)
 		return 1
 	}

@@ -42,3 +42,36 @@ func ExampleStartS3() {
 	p, err := st.Policy(ctx, "1778690715361914880")
 	fmt.Println(p.PolicyTitle, err)
 }
+
+// A three-node NATS cluster for a test that crashes nodes. The test
+// binary's TestMain calls devstack.RunClusterNodeIfAsked first, since each
+// node is this binary run again. (Compiled, not run: this package's
+// TestMain does not make nodes; pkg/clustertest's does.)
+func ExampleStartCluster() {
+	dir, err := os.MkdirTemp("", "cluster-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	c, err := devstack.StartCluster(ctx, devstack.ClusterConfig{Dir: dir}) // waits for a meta leader
+	if err != nil {
+		fmt.Println(err) // names the node that failed, with every node's view and log tail
+		return
+	}
+	defer c.Stop()
+	fmt.Println(c.URLs()) // for queue.Connect: the client fails over between them
+
+	if err := c.Kill(0); err != nil { // SIGKILL: a crash
+		fmt.Println(err)
+		return
+	}
+	if err := c.Restart(0); err != nil { // same ports, same store
+		fmt.Println(err)
+		return
+	}
+	if _, err := c.WaitMetaLeader(ctx); err != nil {
+		fmt.Println(err)
+	}
+}

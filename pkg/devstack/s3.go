@@ -8,6 +8,11 @@
 // process's working directory to the storage root (callers resolve their
 // paths to absolute ones first; StartS3 does so for its own), and only one
 // gateway may run per process (StartS3 refuses a second).
+//
+// StartCluster starts a NATS cluster of three JetStream nodes, each its own
+// process (the calling binary run again: its TestMain calls
+// RunClusterNodeIfAsked first), so that a test can kill a node with
+// SIGKILL and start it again on the same ports and store.
 package devstack
 
 import (

@@ -41,6 +41,10 @@ type Extractor struct {
 	// Retry is the redelivery delay after a transient failure; default
 	// 5, 10, 20, 40 s.
 	Retry func(delivered uint64) time.Duration
+	// ConfirmFor bounds the retries of the event's publish and of the
+	// confirmed ack after a job (default 30 s: longer than a leader
+	// election, shorter than the ack wait).
+	ConfirmFor time.Duration
 	// ShutdownGrace bounds a job in hand once Run's context ends.
 	ShutdownGrace time.Duration
 	Observe       func(ok bool, latency time.Duration, errKind string)
@@ -155,9 +159,9 @@ func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 	stop := keepAlive(cmpDur(e.Progress, queue.JobAckWait/3), m)
 	run := strconv.FormatUint(streamSeq(m), 10) + "." + strconv.FormatUint(n, 10)
 	rec, err := e.process(ctx, job, run)
-	stop()
 	fail := failureOf(err)
 	if err != nil && !fail.Permanent {
+		stop()
 		if e.maxDeliver > 0 && n >= e.maxDeliver {
 			// the last delivery: record why, for the dead-letter mover and
 			// the reconciler (a failure to record leaves it to the mover)
@@ -170,7 +174,12 @@ func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 	}
 	// stored, or failed for good with its record stored: announce it
 	ev := queue.Extracted{PolicyID: job.PolicyID, FileID: job.FileID, OK: rec.OK, Error: rec.Error, Run: run, Record: rec}
-	if perr := queue.PublishExtracted(ctx, e.JS, ev); perr != nil {
+	// A publish whose answer is lost (a NATS server crashed, a stream
+	// leader is being elected: 4-9 s on a cluster) is tried again for a
+	// while; the event's id makes a retry that was not needed a no-op.
+	perr := retryFor(ctx, e.confirmFor(), func(ctx context.Context) error { return queue.PublishExtracted(ctx, e.JS, ev) })
+	stop() // kept alive until the event is out; no progress after the ack
+	if perr != nil {
 		// the record is stored but nobody heard of it: redo the job (it is idempotent)
 		log.Warn("event not published; will redo the job", "err", perr)
 		m.NakWithDelay(backoff(n))
@@ -179,7 +188,7 @@ func (e *Extractor) Handle(ctx context.Context, m jetstream.Msg) {
 	if rec.OK {
 		log.Info("extracted", "format", rec.Format, "bytes", rec.Bytes, "took", time.Since(start).Round(time.Millisecond).String())
 		e.observe(true, start, "")
-		m.Ack()
+		e.ack(ctx, log, m)
 		return
 	}
 	log.Warn("attachment failed for good", "kind", rec.ErrorKind, "err", rec.Error)
@@ -198,6 +207,43 @@ func (e *Extractor) recordLastFailure(ctx context.Context, job queue.AttachmentJ
 		return
 	}
 	queue.PublishExtracted(ctx, e.JS, queue.Extracted{PolicyID: rec.PolicyID, FileID: rec.FileID, Error: rec.Error, Run: run, Record: &rec})
+}
+
+func (e *Extractor) confirmFor() time.Duration { return cmpDur(e.ConfirmFor, 30*time.Second) }
+
+// ack acknowledges a done job and waits for the server to confirm it. An
+// ack without an answer has an unknown outcome: on a cluster, a consumer
+// leader that crashed or is being elected drops it silently, and the job
+// would come back after the ack wait. So it is sent again (acking twice is
+// harmless) until confirmed or ConfirmFor has passed; if it never is, the
+// job may be done again, which leaves what doing it once does (process
+// overwrites the same keys, record last; the event is the new run's).
+func (e *Extractor) ack(ctx context.Context, log *slog.Logger, m jetstream.Msg) {
+	if err := retryFor(ctx, e.confirmFor(), m.DoubleAck); err != nil {
+		log.Warn("ack not confirmed; the job may be done again (idempotent)", "err", err)
+	}
+}
+
+// retryFor calls f (each call bounded to 5 s) until it succeeds, ctx ends
+// or budget has passed, waiting 100 ms, then longer each time (at most
+// 2 s), between calls. It returns the last error.
+func retryFor(ctx context.Context, budget time.Duration, f func(context.Context) error) error {
+	deadline := time.Now().Add(budget)
+	wait := 100 * time.Millisecond
+	for {
+		cctx, cancel := context.WithTimeout(ctx, min(5*time.Second, max(time.Until(deadline), 100*time.Millisecond)))
+		err := f(cctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 func cmpDur(v, def time.Duration) time.Duration {

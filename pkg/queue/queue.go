@@ -144,9 +144,38 @@ const (
 	JobMaxDeliver = 5
 )
 
+// MaxReplicas is the most copies JetStream keeps of a stream.
+const MaxReplicas = 5
+
+// Option tunes Setup.
+type Option func(*setupOptions)
+
+type setupOptions struct {
+	replicas int
+}
+
+// WithReplicas keeps n copies of every stream (and of its consumers, which
+// follow their stream) on as many servers of a NATS cluster: 1 (the
+// default) on a single server, 3 on a three-node cluster, so that losing
+// one server loses nothing and stops nothing. An existing stream with fewer
+// copies is raised to n; one with more keeps them (lowering them is an
+// operator's decision, and a process started with the default must not
+// undo a cluster's setting).
+func WithReplicas(n int) Option { return func(o *setupOptions) { o.replicas = n } }
+
+// ErrReplicas: a replicas setting JetStream cannot have.
+var ErrReplicas = errors.New("queue: replicas must be 1 to 5")
+
 // Setup creates or updates the streams and creates the durable consumers
 // that do not exist yet. It may run in every process at every start.
-func Setup(ctx context.Context, js jetstream.JetStream) error {
+func Setup(ctx context.Context, js jetstream.JetStream, opts ...Option) error {
+	o := setupOptions{replicas: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.replicas < 1 || o.replicas > MaxReplicas {
+		return fmt.Errorf("%w: %d", ErrReplicas, o.replicas)
+	}
 	streams := []jetstream.StreamConfig{
 		{Name: JobsStream, Subjects: []string{JobSubject}, Retention: jetstream.WorkQueuePolicy,
 			Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute},
@@ -160,8 +189,14 @@ func Setup(ctx context.Context, js jetstream.JetStream) error {
 		{Name: AdvisoryStream, Subjects: []string{maxDeliverAdvis}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
 	}
 	for _, sc := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+		sc.Replicas = o.replicas
+		if s, err := js.Stream(ctx, sc.Name); err == nil {
+			sc.Replicas = max(sc.Replicas, s.CachedInfo().Config.Replicas)
+		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 			return fmt.Errorf("queue: stream %s: %w", sc.Name, err)
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("queue: stream %s (%d replicas): %w", sc.Name, sc.Replicas, err)
 		}
 	}
 	consumers := []struct {
@@ -216,7 +251,10 @@ func PublishJob(ctx context.Context, js jetstream.JetStream, j AttachmentJob, ms
 	return !ack.Duplicate, nil
 }
 
-// PublishExtracted announces a finished attachment.
+// PublishExtracted announces a finished attachment. An event with a Run
+// is published once per run within the events stream's dedup window
+// (two minutes): a publish whose answer was lost (a server crashed, a
+// leader was being elected) can be tried again without a second event.
 func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) error {
 	e.V = Version
 	b, _ := json.Marshal(e)
@@ -224,7 +262,11 @@ func PublishExtracted(ctx context.Context, js jetstream.JetStream, e Extracted) 
 	if !e.OK {
 		subj = ExtractedSubj + ".failed"
 	}
-	_, err := js.Publish(ctx, subj, b)
+	var opts []jetstream.PublishOpt
+	if e.Run != "" {
+		opts = append(opts, jetstream.WithMsgID("extracted:"+e.PolicyID+":"+e.FileID+":"+e.Run))
+	}
+	_, err := js.Publish(ctx, subj, b, opts...)
 	if err != nil {
 		return fmt.Errorf("queue: publish extracted: %w", err)
 	}

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,5 +267,38 @@ func TestEventsAndStatus(t *testing.T) {
 	}
 	if _, _, err := Connect("nats://127.0.0.1:1", "test"); err == nil {
 		t.Error("connecting to nothing must fail")
+	}
+}
+
+// TestSetupReplicas: a setting JetStream cannot have is refused before
+// anything is created; three copies on a single server fail with the
+// server's reason and the stream named; one copy is what a single server
+// gets by default. (Raising R1 to R3 on a real cluster is tested in
+// pkg/clustertest.)
+func TestSetupReplicas(t *testing.T) {
+	js := startJS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, n := range []int{0, -1, MaxReplicas + 1} {
+		if err := Setup(ctx, js, WithReplicas(n)); !errors.Is(err, ErrReplicas) {
+			t.Errorf("replicas %d: %v, want ErrReplicas", n, err)
+		}
+	}
+	if _, err := js.Stream(ctx, JobsStream); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("a refused setting created streams: %v", err)
+	}
+	err := Setup(ctx, js, WithReplicas(3))
+	if err == nil || !strings.Contains(err.Error(), JobsStream) || !strings.Contains(err.Error(), "3 replicas") {
+		t.Fatalf("three copies on one server: %v", err)
+	}
+	if err := Setup(ctx, js, WithReplicas(1)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, DeadStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.CachedInfo().Config.Replicas; r != 1 {
+		t.Errorf("dead-letter stream has %d replicas on a single server", r)
 	}
 }

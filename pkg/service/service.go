@@ -44,6 +44,10 @@ type Common struct {
 	S3Secure    bool
 	HTTPAddr    string
 	LogLevel    string
+
+	// NATSReplicas is how many servers of a NATS cluster keep each stream
+	// (queue.WithReplicas): 1 on a single server, 3 on a cluster.
+	NATSReplicas int
 }
 
 // Register adds the common flags.
@@ -56,6 +60,8 @@ func (c *Common) Register(fs *flag.FlagSet, httpAddr string) {
 	fs.BoolVar(&c.S3Secure, "s3-secure", false, "use https for S3")
 	fs.StringVar(&c.HTTPAddr, "http-addr", httpAddr, "address of /healthz and /metrics")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	// a cluster: --nats-url lists its servers, comma-separated
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", 1, "copies of each stream on a NATS cluster (3 on a three-node cluster); an existing stream is raised, never lowered")
 }
 
 // Logger returns a JSON logger at the configured level.
@@ -134,7 +140,7 @@ func (c *Common) connect(ctx context.Context, name string, log *slog.Logger) (*D
 	}
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := queue.Setup(setupCtx, js); err != nil {
+	if err := queue.Setup(setupCtx, js, queue.WithReplicas(c.NATSReplicas)); err != nil {
 		nc.Close()
 		return nil, err
 	}
