@@ -104,14 +104,18 @@ func foldKey(r []rune) string {
 // labels name the two sides and their differences in the summary.
 type labels struct {
 	left, right string
+	// leftIn, rightIn name the sides in a difference's label
+	leftIn, rightIn string
 	// subject of the summary ("The web text"), and how it speaks of the
 	// left side ("the attachment")
 	subject, object string
 	history         bool
 }
 
-var reconcileLabels = labels{left: "Attachment", right: "Web page (policyText)", subject: "The web text", object: "the attachment"}
-var historyLabels = labels{left: "Earlier version", right: "Later version", subject: "The later web text", object: "the earlier one", history: true}
+var reconcileLabels = labels{left: "Attachment", right: "Web page (policyText)", leftIn: "in the attachment", rightIn: "on the web page",
+	subject: "The web text", object: "the attachment"}
+var historyLabels = labels{left: "Earlier version", right: "Later version", leftIn: "in the earlier version", rightIn: "in the later version",
+	subject: "The later web text", object: "the earlier one", history: true}
 
 // foldAfter: unchanged runs longer than this are folded, keeping
 // foldContext rows visible on each side of a change.
@@ -511,23 +515,27 @@ func newItem(n int, anchor string, d reconcile.Difference, lr, rr []rune, lb lab
 	case it.Numeric && d.Attachment != "" && d.Web != "":
 		it.Label = "number changed"
 	case it.Numeric && d.Web == "":
-		it.Label = "number only in " + strings.ToLower(lb.left)
+		it.Label = "number only " + lb.leftIn
 	case it.Numeric:
-		it.Label = "number only in " + strings.ToLower(lb.right)
+		it.Label = "number only " + lb.rightIn
 	case d.Type == reconcile.AttachmentOnly:
-		it.Label = "only in " + strings.ToLower(lb.left)
+		it.Label = "only " + lb.leftIn
 	case d.Type == reconcile.WebOnly:
-		it.Label = "only in " + strings.ToLower(lb.right)
+		it.Label = "only " + lb.rightIn
 	default:
 		it.Label = "changed"
 	}
-	it.Left = inContext(lr, d.AttachmentRange, d.Type)
-	it.Right = inContext(rr, d.WebRange, d.Type)
+	class := d.Type
+	if it.Numeric {
+		class += " numeric"
+	}
+	it.Left = inContext(lr, d.AttachmentRange, class)
+	it.Right = inContext(rr, d.WebRange, class)
 	return it
 }
 
 // inContext shows a span with the text around it, within its lines.
-func inContext(text []rune, r [2]int, typ string) template.HTML {
+func inContext(text []rune, r [2]int, class string) template.HTML {
 	if r[0] < 0 || r[1] > len(text) || r[0] > r[1] {
 		return ""
 	}
@@ -547,7 +555,7 @@ func inContext(text []rune, r [2]int, typ string) template.HTML {
 	if r[0] == r[1] {
 		b.WriteString(`<mark class="d caret">‸</mark>`)
 	} else {
-		fmt.Fprintf(&b, `<mark class="d %s">%s</mark>`, typ, template.HTMLEscapeString(clip(string(text[r[0]:r[1]]))))
+		fmt.Fprintf(&b, `<mark class="d %s">%s</mark>`, class, template.HTMLEscapeString(clip(string(text[r[0]:r[1]]))))
 	}
 	b.WriteString(template.HTMLEscapeString(string(text[r[1]:to])))
 	if to < len(text) && text[to] != '\n' {
@@ -641,7 +649,7 @@ func summary(rep reconcile.Report, diffs []reconcile.Difference, lp, rp []para, 
 	}
 	s := prefix + lb.subject + " " + joinAnd(parts)
 	if numsInBlocks > 0 {
-		s += fmt.Sprintf(" (holding %d number%s)", numsInBlocks, plural(numsInBlocks))
+		s += fmt.Sprintf(" (%d number%s in text only one side has)", numsInBlocks, plural(numsInBlocks))
 	}
 	return s + "."
 }
