@@ -43,12 +43,12 @@ type block struct {
 // pairRow is one row of the view: a paragraph of each side, or one
 // paragraph facing a gap.
 type pairRow struct {
-	Anchors      []string // ids of the differences that start here
-	LeftNo       int      // 1-based paragraph number; 0 for a gap
-	RightNo      int
-	Left, Right  template.HTML
-	Kind         string // same, changed, left, right, ignored
-	GapL, GapR   bool
+	Anchors       []string // ids of the differences that start here
+	LeftNo        int      // 1-based paragraph number; 0 for a gap
+	RightNo       int
+	Left, Right   template.HTML
+	Kind          string // same, changed, left, right, ignored
+	GapL, GapR    bool
 	leftP, rightP int // paragraph index, -1 for a gap
 }
 

@@ -114,7 +114,7 @@ func put(t testing.TB, st *store.Store, f fixture) {
 	c, err := st.Compared(ctx, f.ID, nil)
 	must(t, err)
 	rep := store.Report{PolicyID: f.ID, Title: f.Title, Report: reconcile.Compare(c.Attachment, c.Web, reconcile.Options{}),
-		Attachments: []store.AttachmentNote{{FileID: rec.FileID, OK: rec.OK, Error: rec.Error, ErrorKind: rec.ErrorKind}},
+		Attachments:  []store.AttachmentNote{{FileID: rec.FileID, OK: rec.OK, Error: rec.Error, ErrorKind: rec.ErrorKind}},
 		PolicySHA256: store.PolicySHA256(p), At: time.Now()}
 	must(t, st.PutReport(ctx, rep))
 	must(t, st.AppendIndex(ctx, []store.Row{{ID: f.ID, Policy: facts, Report: store.NewReportFacts(rep)}}))
@@ -165,4 +165,10 @@ func newServer(t testing.TB, fixtures ...fixture) (*httptest.Server, *store.Stor
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv, st, h
+}
+
+func newHTTP(t testing.TB, h *Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

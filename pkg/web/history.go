@@ -17,12 +17,12 @@ const maxVersionsShown = 50
 // change is one step of a policy's history: the version replaced at When
 // by the next one.
 type change struct {
-	When                       time.Time
-	Version                    string
-	Title                      string
-	TitleChanged, TextChanged  bool
-	FilesChanged               bool
-	Summary                    string
+	When                      time.Time
+	Version                   string
+	Title                     string
+	TitleChanged, TextChanged bool
+	FilesChanged              bool
+	Summary                   string
 }
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
