@@ -649,7 +649,7 @@ func summary(rep reconcile.Report, diffs []reconcile.Difference, lp, rp []para, 
 	}
 	s := prefix + lb.subject + " " + joinAnd(parts)
 	if numsInBlocks > 0 {
-		s += fmt.Sprintf(" (%d number%s in text only one side has)", numsInBlocks, plural(numsInBlocks))
+		s += fmt.Sprintf(" (the one-sided text holds %d number%s)", numsInBlocks, plural(numsInBlocks))
 	}
 	return s + "."
 }

@@ -63,7 +63,7 @@ func TestAlignmentGapsAndLineUp(t *testing.T) {
 			}
 		}
 	}
-	want := "The web text changes 1 number, lacks 1 paragraph of the attachment and adds 1 paragraph (2 numbers in text only one side has)."
+	want := "The web text changes 1 number, lacks 1 paragraph of the attachment and adds 1 paragraph (the one-sided text holds 2 numbers)."
 	if v.Summary != want {
 		t.Errorf("summary %q\nwant    %q", v.Summary, want)
 	}

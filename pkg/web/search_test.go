@@ -37,16 +37,16 @@ func TestSearch(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"区县财政配套资金", []string{"1"}},        // only inside an attachment
-		{"科技创新", []string{"1", "2"}},          // the title weighs more than the text
-		{"专项资金 科技", []string{"2"}},           // every term must match
-		{"专项资金 乡村", nil},                    // ... or nothing
-		{"〔2023〕5号", []string{"2"}},           // issue numbers
-		{"[2023]", []string{"2"}},             // brackets folded
-		{"abc", []string{"3"}},                // width and case folded
-		{"rural", []string{"3"}},              // case folded
-		{"振", []string{"3"}},                  // one character
-		{"配套资金拨付", nil},                      // the characters, not the phrase
+		{"区县财政配套资金", []string{"1"}},  // only inside an attachment
+		{"科技创新", []string{"1", "2"}}, // the title weighs more than the text
+		{"专项资金 科技", []string{"2"}},   // every term must match
+		{"专项资金 乡村", nil},             // ... or nothing
+		{"〔2023〕5号", []string{"2"}},  // issue numbers
+		{"[2023]", []string{"2"}},    // brackets folded
+		{"abc", []string{"3"}},       // width and case folded
+		{"rural", []string{"3"}},     // case folded
+		{"振", []string{"3"}},         // one character
+		{"配套资金拨付", nil},              // the characters, not the phrase
 		{"", nil},
 	} {
 		got := ids(sn.search(c.q))

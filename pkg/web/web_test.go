@@ -51,7 +51,7 @@ func TestListFiltersAndHeading(t *testing.T) {
 		want  []string
 	}{
 		{"verdict=differs", []string{"1001"}},
-		{"type=%E7%A7%91%E6%8A%80", []string{"1001", "1003"}},                   // 科技
+		{"type=%E7%A7%91%E6%8A%80", []string{"1001", "1003"}},                          // 科技
 		{"type=%E7%A7%91%E6%8A%80&level=%E5%B8%82%E7%BA%A7", []string{"1001", "1003"}}, // 科技, 市级
 		{"type=%E7%A7%91%E6%8A%80&verdict=match", nil},
 		{"numeric=1", []string{"1001"}},
@@ -170,12 +170,12 @@ func TestHistoryAndFeeds(t *testing.T) {
 	}
 	_, _, body = get(t, srv.URL+"/policies/1002/history")
 	m := regexp.MustCompile(`href="(/policies/1002/history/[0-9TZ.]+)" class="vdiff"`).FindStringSubmatch(body)
-	if m == nil || !strings.Contains(body, "the web text changed — The later web text removes 1 paragraph and adds 1 passage.") ||
+	if m == nil || !strings.Contains(body, "the web text changed — The later web text removes 1 paragraph and adds 1 passage (the one-sided text holds 1 number).") ||
 		!strings.Contains(body, "The title was “乡村振兴示范村建设实施方案”.") {
 		t.Fatalf("history:\n%s", body)
 	}
 	code, _, body := get(t, srv.URL+m[1])
-	if code != 200 || !strings.Contains(body, `id="summary">The later web text removes 1 paragraph and adds 1 passage.`) ||
+	if code != 200 || !strings.Contains(body, `id="summary">The later web text removes 1 paragraph and adds 1 passage (the one-sided text holds 1 number).`) ||
 		!strings.Contains(body, "Earlier version") || !strings.Contains(body, `class="p r gap"`) {
 		t.Fatalf("version diff: %d\n%s", code, body)
 	}
@@ -183,20 +183,22 @@ func TestHistoryAndFeeds(t *testing.T) {
 		Entries []event `json:"entries"`
 	}
 	_, _, body = get(t, srv.URL+"/changes.json")
-	if err := json.Unmarshal([]byte(body), &feed); err != nil || len(feed.Entries) != 2 {
+	// the changed record, and two discrepancies: 1001's, and 1002's now
+	// that its web text no longer says what its attachment says
+	if err := json.Unmarshal([]byte(body), &feed); err != nil || len(feed.Entries) != 3 {
 		t.Fatalf("changes.json: %v\n%s", err, body)
 	}
-	kinds := map[string]string{}
+	var kinds []string
 	for _, e := range feed.Entries {
-		kinds[e.Kind] = e.PolicyID
+		kinds = append(kinds, e.Kind+" "+e.PolicyID)
 	}
-	if kinds["changed"] != "1002" || kinds["discrepancy"] != "1001" {
+	if strings.Join(kinds, ",") != "discrepancy 1002,changed 1002,discrepancy 1001" {
 		t.Errorf("entries %+v", feed.Entries)
 	}
 	code, hd, body := get(t, srv.URL+"/changes.atom")
 	var atom atomFeed
 	if code != 200 || !strings.HasPrefix(hd.Get("Content-Type"), "application/atom+xml") || xml.Unmarshal([]byte(body), &atom) != nil ||
-		len(atom.Entries) != 2 || atom.Entries[0].Link.Href == "" || atom.Updated == "" {
+		len(atom.Entries) != 3 || atom.Entries[0].Link.Href == "" || atom.Updated == "" {
 		t.Errorf("atom: %d\n%s", code, body)
 	}
 }
