@@ -43,13 +43,15 @@ type block struct {
 // pairRow is one row of the view: a paragraph of each side, or one
 // paragraph facing a gap.
 type pairRow struct {
-	Anchors       []string // ids of the differences that start here
-	LeftNo        int      // 1-based paragraph number; 0 for a gap
-	RightNo       int
-	Left, Right   template.HTML
-	Kind          string // same, changed, left, right, ignored
-	GapL, GapR    bool
-	leftP, rightP int // paragraph index, -1 for a gap
+	Anchors     []string // ids of the differences that start here
+	LeftNo      int      // 1-based paragraph number; 0 for a gap
+	RightNo     int
+	Left, Right template.HTML
+	Kind        string // same, changed, left, right, ignored, layout
+	GapL, GapR  bool
+	// the sides' names, shown where the rows stack (narrow screens)
+	LeftName, RightName string
+	leftP, rightP       int // paragraph index, -1 for a gap
 }
 
 // item is one difference in the list, with its context on both sides.
@@ -139,7 +141,7 @@ func newDiffView(left, right string, rep reconcile.Report, lb labels) *diffView 
 	rows := make([]pairRow, len(pairs))
 	rowOfL, rowOfR := make([]int, len(lp)), make([]int, len(rp))
 	for i, pr := range pairs {
-		row := pairRow{leftP: pr[0], rightP: pr[1]}
+		row := pairRow{leftP: pr[0], rightP: pr[1], LeftName: lb.left, RightName: lb.right}
 		marked := false
 		if pr[0] >= 0 {
 			p := lp[pr[0]]
@@ -409,7 +411,7 @@ func markPara(text []rune, s, e int, spans []span, side string) (template.HTML, 
 			idAttr = ` id="` + id + `"`
 		}
 		if empty {
-			fmt.Fprintf(&b, `<mark%s class="%s caret" title="#%d: only on the other side">‸</mark>`, idAttr, class, sp.n)
+			fmt.Fprintf(&b, `<mark%s class="%s caret" title="#%d: text only the other side has goes here">^</mark>`, idAttr, class, sp.n)
 		} else {
 			fmt.Fprintf(&b, `<mark%s class="%s" title="#%d">%s</mark>`, idAttr, class, sp.n, template.HTMLEscapeString(string(text[a:z])))
 		}
@@ -553,7 +555,7 @@ func inContext(text []rune, r [2]int, class string) template.HTML {
 	}
 	b.WriteString(template.HTMLEscapeString(string(text[from:r[0]])))
 	if r[0] == r[1] {
-		b.WriteString(`<mark class="d caret">‸</mark>`)
+		b.WriteString(`<mark class="d caret">missing here</mark>`)
 	} else {
 		fmt.Fprintf(&b, `<mark class="d %s">%s</mark>`, class, template.HTMLEscapeString(clip(string(text[r[0]:r[1]]))))
 	}

@@ -125,13 +125,13 @@ func TestDiffViewInChromium(t *testing.T) {
 	if gap.Height < 10 || gap.Top != para.Top || gap.Right > para.Left {
 		t.Errorf("gap %+v facing %+v", gap, para)
 	}
-	if note := eval[string](t, ctx, `document.querySelector('.row.k-right .p.l.gap').textContent`); note != "not in this text" {
+	if note := eval[string](t, ctx, `document.querySelector('.row.k-right .p.l.gap').innerText`); note != "not in this text" {
 		t.Errorf("gap note %q", note)
 	}
 	// the row after it pairs the attachment's 11th paragraph with the
 	// web's 12th, side by side on one line
 	after := eval[[]string](t, ctx, `(() => { const r = document.querySelector('.row.k-right').nextElementSibling;
-		return [...r.querySelectorAll('.n, .p')].map(e => e.textContent); })()`)
+		return [...r.querySelectorAll('.n, .p')].map(e => e.innerText); })()`)
 	if len(after) != 4 || after[0] != "11" || after[2] != "12" || !strings.HasPrefix(after[1], "第11条") || after[1] != after[3] {
 		t.Errorf("row after the gap: %q", after)
 	}
@@ -163,7 +163,7 @@ func TestDiffViewInChromium(t *testing.T) {
 	if !inViewport(t, ctx, "#d3 .p.l") || !inViewport(t, ctx, "#d3 .p.r") {
 		t.Error("the difference's two sides must both be on screen")
 	}
-	if !strings.Contains(eval[string](t, ctx, `document.querySelector('#d3 .p.l').textContent`), "区县财政配套资金") ||
+	if !strings.Contains(eval[string](t, ctx, `document.querySelector('#d3 .p.l').innerText`), "区县财政配套资金") ||
 		!eval[bool](t, ctx, `document.querySelector('#d3 .p.r').classList.contains('gap')`) {
 		t.Error("jumped to the wrong row")
 	}
@@ -271,7 +271,7 @@ func TestHistoryInChromium(t *testing.T) {
 	run(t, ctx, chromedp.Click(chromedp.CSS("a.vdiff")), chromedp.WaitVisible(chromedp.CSS("#diff")))
 	shot(t, ctx, "history-diff", true)
 	marks := eval[[]string](t, ctx, `[...document.querySelectorAll('#diff mark.numeric')].map(m => m.textContent)`)
-	gapRow := eval[string](t, ctx, `document.querySelector('.row.k-left .p.l').textContent`)
+	gapRow := eval[string](t, ctx, `document.querySelector('.row.k-left .p.l').innerText`)
 	if strings.Join(marks, ",") != "30次,31次" && strings.Join(marks, ",") != "30,31" {
 		t.Errorf("numeric marks %q", marks)
 	}
