@@ -136,19 +136,30 @@ type chunk struct {
 }
 
 func newChunk(docs []*doc) *chunk {
-	c := &chunk{docs: docs, post: map[gram][]uint32{}}
+	// one map look-up per gram and position: the map gives the gram's
+	// list number, and a list ends with the document being read when it
+	// already holds it
+	ids := map[gram]int32{}
+	var lists [][]uint32
+	var keys []gram
 	for i, d := range docs {
 		n := uint32(i)
 		add := func(g gram) {
-			l := c.post[g]
-			if len(l) == 0 || l[len(l)-1] != n {
-				c.post[g] = append(l, n)
+			k, ok := ids[g]
+			if !ok {
+				k = int32(len(lists))
+				ids[g] = k
+				lists = append(lists, nil)
+				keys = append(keys, g)
+			}
+			if l := lists[k]; len(l) == 0 || l[len(l)-1] != n {
+				lists[k] = append(l, n)
 			}
 		}
 		for _, f := range d.fields {
 			var prev rune = -1
 			for _, r := range f.norm {
-				if unicode.IsSpace(r) {
+				if r == ' ' || r == '\n' || r == '\t' || (r > 0x7f && unicode.IsSpace(r)) {
 					prev = -1
 					continue
 				}
@@ -159,6 +170,10 @@ func newChunk(docs []*doc) *chunk {
 				prev = r
 			}
 		}
+	}
+	c := &chunk{docs: docs, post: make(map[gram][]uint32, len(keys))}
+	for k, g := range keys {
+		c.post[g] = slices.Clip(lists[k])
 	}
 	return c
 }
