@@ -71,12 +71,12 @@ func copies(b *testing.B, n int) []*doc {
 }
 
 var benchQueries = []struct{ name, q string }{
-	{"common-2", "资金"},            // in nearly every policy
-	{"phrase-6", "人才工作领导小组"},      // a phrase: candidates confirmed in the text
-	{"issue", "渝人社发〔2020〕53号"},   // an issue number
-	{"two-terms", "英才 住房"},        // both must match
-	{"rare", "副本7"},               // one policy of many
-	{"none", "量子引力"},              // nothing
+	{"common-2", "资金"},         // in nearly every policy
+	{"phrase-6", "人才工作领导小组"},   // a phrase: candidates confirmed in the text
+	{"issue", "渝人社发〔2020〕53号"}, // an issue number
+	{"two-terms", "英才 住房"},     // both must match
+	{"rare", "副本7"},            // one policy of many
+	{"none", "量子引力"},           // nothing
 }
 
 func benchSearch(b *testing.B, n int) {
