@@ -191,13 +191,14 @@ type searcher struct {
 	st  *store.Store
 	log *slog.Logger
 
-	refreshMu sync.Mutex // one refresh at a time
-	mu        sync.RWMutex
-	snap      *snapshot
+	refreshing chan struct{} // holds a token while a refresh runs: one at a time
+	mu         sync.RWMutex
+	snap       *snapshot
 }
 
 func newSearcher(st *store.Store, log *slog.Logger) *searcher {
-	return &searcher{st: st, log: log, snap: &snapshot{live: map[string]*doc{}, keys: map[string]string{}}}
+	return &searcher{st: st, log: log, refreshing: make(chan struct{}, 1),
+		snap: &snapshot{live: map[string]*doc{}, keys: map[string]string{}}}
 }
 
 func (s *searcher) current() *snapshot {
@@ -220,10 +221,16 @@ func rowKey(r store.Row) string {
 const mergeChunks = 8
 
 // refresh brings the index up to date with rows, reading the texts of new
-// and changed policies.
+// and changed policies. It waits for a refresh under way (as long as ctx
+// lets it). When ctx ends first, the policies read so far are indexed all
+// the same, so that refreshes cut short still make progress.
 func (s *searcher) refresh(ctx context.Context, rows []store.Row) error {
-	s.refreshMu.Lock()
-	defer s.refreshMu.Unlock()
+	select {
+	case s.refreshing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.refreshing }()
 	old := s.current()
 	var changed []store.Row
 	seen := make(map[string]bool, len(rows))
@@ -245,23 +252,27 @@ func (s *searcher) refresh(ctx context.Context, rows []store.Row) error {
 	if len(changed) == 0 && gone == 0 {
 		return nil
 	}
-	docs := make([]*doc, len(changed))
+	loaded := make([]*doc, len(changed))
 	err := parallel(ctx, len(changed), 8, func(i int) error {
 		d, err := s.load(ctx, changed[i])
-		docs[i] = d
+		loaded[i] = d
 		return err
 	})
-	if err != nil {
-		return err
-	}
 	next := &snapshot{live: make(map[string]*doc, len(rows)), keys: make(map[string]string, len(rows)), built: time.Now()}
 	for id, d := range old.live {
 		if seen[id] {
 			next.live[id], next.keys[id] = d, old.keys[id]
 		}
 	}
-	for i, d := range docs {
-		next.live[d.id], next.keys[d.id] = d, rowKey(changed[i])
+	var docs []*doc
+	for i, d := range loaded {
+		if d != nil {
+			next.live[d.id], next.keys[d.id] = d, rowKey(changed[i])
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 && gone == 0 {
+		return err
 	}
 	next.chunks = append(slices.Clone(old.chunks), newChunk(docs))
 	indexed := 0
@@ -279,7 +290,7 @@ func (s *searcher) refresh(ctx context.Context, rows []store.Row) error {
 	s.mu.Lock()
 	s.snap = next
 	s.mu.Unlock()
-	return nil
+	return err
 }
 
 // load reads what is searched of a policy. A policy whose texts cannot be
@@ -308,6 +319,9 @@ func (s *searcher) load(ctx context.Context, r store.Row) (*doc, error) {
 			}
 		}
 		att = strings.Join(parts, "\n")
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // a text may be missing: read it again next time
 	}
 	d.fields[fTitle], d.fields[fIssue] = newField(c.Policy.PolicyTitle), newField(c.Policy.IssueNumber)
 	d.fields[fAttachment], d.fields[fWeb] = newField(att), newField(store.WebText(c.Policy))

@@ -111,3 +111,26 @@ func TestSearchRefresh(t *testing.T) {
 		t.Errorf("%d chunks", n)
 	}
 }
+
+// TestSearchRefreshCutShort: a refresh whose context has ended indexes
+// nothing it could not read, and the next one catches up.
+func TestSearchRefreshCutShort(t *testing.T) {
+	st := newStore(t)
+	put(t, st, longFixture("200"))
+	put(t, st, longFixture("201"))
+	rows, err := st.NewIndexReader().Rows(context.Background())
+	must(t, err)
+	s := newSearcher(st, quiet())
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.refresh(done, rows); err == nil {
+		t.Error("a refresh cut short must say so")
+	}
+	if n := len(s.current().search("配套资金")); n != 0 {
+		t.Errorf("%d found after a refresh that read nothing", n)
+	}
+	must(t, s.refresh(context.Background(), rows))
+	if n := len(s.current().search("配套资金")); n != 2 {
+		t.Errorf("%d found, want 2", n)
+	}
+}
