@@ -136,15 +136,36 @@ type chunk struct {
 }
 
 func newChunk(docs []*doc) *chunk {
-	// one map look-up per gram and position: the map gives the gram's
-	// list number, and a list ends with the document being read when it
-	// already holds it
-	ids := map[gram]int32{}
-	var lists [][]uint32
-	var keys []gram
+	// A policy repeats most of its grams many times: a small table of the
+	// grams seen in the current policy (open addressing, cleared by a
+	// generation number) keeps the repeats away from the map, which then
+	// sees each gram once per policy and gives its list number.
+	const bits = 15
+	var (
+		seen    = make([]gram, 1<<bits)
+		seenGen = make([]uint32, 1<<bits)
+		gen     uint32
+		used    int
+		ids     = map[gram]int32{}
+		lists   [][]uint32
+		keys    []gram
+	)
 	for i, d := range docs {
 		n := uint32(i)
+		gen++
+		used = 0
 		add := func(g gram) {
+			if used < 1<<(bits-1) { // at most half full: probes stay short
+				h := (uint64(g) * 0x9E3779B97F4A7C15) >> (64 - bits)
+				for seenGen[h] == gen {
+					if seen[h] == g {
+						return // already listed for this policy
+					}
+					h = (h + 1) & (1<<bits - 1)
+				}
+				seen[h], seenGen[h] = g, gen
+				used++
+			}
 			k, ok := ids[g]
 			if !ok {
 				k = int32(len(lists))
