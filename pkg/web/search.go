@@ -301,12 +301,27 @@ func (s *searcher) refresh(ctx context.Context, rows []store.Row) error {
 		indexed += len(c.docs)
 	}
 	if len(next.chunks) > mergeChunks || indexed > 2*len(next.live)+64 {
-		all := make([]*doc, 0, len(next.live))
-		for _, d := range next.live {
-			all = append(all, d)
+		// merge the small chunks into one; rebuild everything only when
+		// they have grown to half the first, or old versions abound
+		liveOf := func(cs []*chunk) []*doc {
+			var out []*doc
+			for _, c := range cs {
+				for _, d := range c.docs {
+					if next.live[d.id] == d {
+						out = append(out, d)
+					}
+				}
+			}
+			return out
 		}
-		slices.SortFunc(all, func(a, b *doc) int { return strings.Compare(a.id, b.id) })
-		next.chunks = []*chunk{newChunk(all)}
+		small := liveOf(next.chunks[1:])
+		if base := next.chunks[0]; indexed <= 2*len(next.live)+64 && len(small) <= len(base.docs)/2 {
+			next.chunks = []*chunk{base, newChunk(small)}
+		} else {
+			all := liveOf(next.chunks)
+			slices.SortFunc(all, func(a, b *doc) int { return strings.Compare(a.id, b.id) })
+			next.chunks = []*chunk{newChunk(all)}
+		}
 	}
 	s.mu.Lock()
 	s.snap = next

@@ -134,3 +134,41 @@ func TestSearchRefreshCutShort(t *testing.T) {
 		t.Errorf("%d found, want 2", n)
 	}
 }
+
+// TestSearchMergesSmallChunks: changes to a few policies among many merge
+// into a second chunk; the first, large one is not rebuilt.
+func TestSearchMergesSmallChunks(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	small := func(id string, v int) fixture {
+		ps := paragraphsN(3)
+		ps[0] += fmt.Sprintf("版本%d", v)
+		return fixture{ID: id, Title: "政策" + id, Web: ps, Attachment: strings.Join(ps, "\n")}
+	}
+	for i := range 20 {
+		put(t, st, small(fmt.Sprint(300+i), 0))
+	}
+	s := newSearcher(st, quiet())
+	refresh := func() {
+		rows, err := st.NewIndexReader().Rows(ctx)
+		must(t, err)
+		must(t, s.refresh(ctx, rows))
+	}
+	refresh()
+	base := s.current().chunks[0]
+	for v := 1; v <= mergeChunks+1; v++ {
+		put(t, st, small("300", v))
+		refresh()
+	}
+	sn := s.current()
+	// nine changes: eight chunks merged into one after the eighth, then one more
+	if len(sn.chunks) != 3 || sn.chunks[0] != base {
+		t.Errorf("%d chunks, first rebuilt: %v", len(sn.chunks), sn.chunks[0] != base)
+	}
+	if got := ids(sn.search(fmt.Sprintf("版本%d", mergeChunks+1))); len(got) != 1 || got[0] != "300" {
+		t.Errorf("latest version: %v", got)
+	}
+	if got := ids(sn.search("版本0")); len(got) != 19 {
+		t.Errorf("the others: %d", len(got))
+	}
+}
