@@ -147,7 +147,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	m := service.NewMetrics()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", service.MetricsHandler(m))
-	mux.Handle("/", web.New(st, log))
+	pages := web.New(st, log)
+	mux.Handle("/", pages)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	addrs := Addresses{Web: "http://" + webL.Addr().String(), S3: s3.Endpoint, NATS: n.URL, Portal: portalAddr}
 	fmt.Fprintf(stderr, "policytext all-in-one\n  web page:  %s  (metrics: %s/metrics)\n  S3:        http://%s  bucket %q  access key %q  secret key %q\n  NATS:      %s\n  portal:    %s\n  data:      %s\n",
@@ -164,7 +165,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: apiURL, Token: cfg.Token, RPS: 20}, log)
 	f := &pipeline.Fetcher{API: api, Store: st, JS: js, Log: log, PageSize: 50,
 		Observe: func(cs pipeline.CrawlStats, err error) { m.ObserveCrawl(cs.Counts(), err) }}
-	loops := []func(context.Context) error{ex.Run, rc.Run, dead.Run, f.ServeRequests,
+	loops := []func(context.Context) error{ex.Run, rc.Run, dead.Run, f.ServeRequests, pages.Run,
 		func(ctx context.Context) error { return service.ServeHTTP(ctx, srv, webL) }}
 	if !cfg.Once {
 		return service.RunAll(ctx, append(loops, func(ctx context.Context) error { return f.Run(ctx, cfg.Interval) })...)

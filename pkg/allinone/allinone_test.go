@@ -148,8 +148,8 @@ func TestWebPageInChromium(t *testing.T) {
 		}
 		return s
 	}
-	verdict, attMark, webMark, firstItem := text(`#verdict`), text(`#attachment mark.numeric`), text(`#web mark.numeric`), text(`#differences li`)
-	if rows != 100 || verdict != "differs" || attMark != "5倍" || webMark != "4倍" || !strings.Contains(firstItem, "numeric") {
+	verdict, attMark, webMark, firstItem := text(`#verdict`), text(`#diff .p.l mark.numeric`), text(`#diff .p.r mark.numeric`), text(`#differences li`)
+	if rows != 100 || verdict != "differs" || attMark != "5倍" || webMark != "4倍" || !strings.Contains(firstItem, "number changed") {
 		t.Errorf("rows %d, verdict %q, marks %q/%q, first item %q", rows, verdict, attMark, webMark, firstItem)
 	}
 	cancel()

@@ -1,16 +1,30 @@
-// Package web serves the results as plain server-rendered pages over the
-// bucket (pkg/store): the list of policies with their status and verdict,
-// read from the policy index and paged, and per policy its metadata, each
-// attachment's text, download links, and the reconcile report side by side
-// with the differences highlighted (numeric ones first).
+// Package web serves the results as server-rendered pages over the bucket
+// (pkg/store), for a reviewer checking whether the portal's web text says
+// what the official attachment says:
 //
-// Everything it shows comes from the portal or from its attachments, so
-// every page is escaped by html/template, carries a Content-Security-Policy
-// that allows no inline script or style, and may not be framed.
+//   - the list of policies, read from the policy index, with filters that
+//     combine (verdict, type, level, numeric differences, failed
+//     extraction), a search over titles, issue numbers and the full texts
+//     (Chinese included: a character-pair index, see search.go), paged;
+//   - per policy, the two texts side by side aligned by paragraph, the
+//     differences highlighted inside their paragraphs and listed with their
+//     context, numeric ones first, under a one-line summary;
+//   - per policy, its history: the earlier versions the crawls kept and
+//     the same side-by-side view between two web texts;
+//   - feeds of the latest changes and discrepancies (Atom, JSON) and
+//     exports (the list as CSV, a report as JSON).
+//
+// Reading needs no script: the alignment is made on the server and folded
+// runs open with <details>. The one script (static/app.js) only adds
+// keyboard navigation. Everything shown comes from the portal or from its
+// attachments, so every page is escaped by html/template and carries a
+// Content-Security-Policy that allows no inline script or style, and may not
+// be framed.
 package web
 
 import (
 	"cmp"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -23,6 +37,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/policytext/policytext/pkg/policyapi"
 	"github.com/policytext/policytext/pkg/reconcile"
@@ -46,24 +61,37 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 
 
 // Handler serves the pages.
 type Handler struct {
-	st    *store.Store
-	index *store.IndexReader
-	log   *slog.Logger
-	tmpl  *template.Template
-	mux   *http.ServeMux
+	st     *store.Store
+	index  *store.IndexReader
+	log    *slog.Logger
+	tmpl   *template.Template
+	mux    *http.ServeMux
+	search *searcher
 }
 
 // New returns the handler of the pages.
 func New(st *store.Store, log *slog.Logger) *Handler {
-	h := &Handler{st: st, index: st.NewIndexReader(), log: log, mux: http.NewServeMux()}
+	h := &Handler{st: st, index: st.NewIndexReader(), log: log, mux: http.NewServeMux(), search: newSearcher(st, log)}
 	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"pct": func(f float64) string { return strings.TrimRight(strings.TrimRight(ftoa(100*f), "0"), ".") + "%" },
+		"pct": func(f float64) string { return pctText(f) },
 		"kb":  func(n int64) string { return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB" },
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
 	}).ParseFS(templates, "templates/*.html"))
 	sub, _ := fs.Sub(static, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(sub)))
 	h.mux.HandleFunc("GET /{$}", h.list)
+	h.mux.HandleFunc("GET /policies.csv", h.csv)
+	h.mux.HandleFunc("GET /changes.json", h.changesJSON)
+	h.mux.HandleFunc("GET /changes.atom", h.changesAtom)
 	h.mux.HandleFunc("GET /policies/{id}", h.policy)
+	h.mux.HandleFunc("GET /policies/{id}/report.json", h.reportJSON)
+	h.mux.HandleFunc("GET /policies/{id}/history", h.history)
+	h.mux.HandleFunc("GET /policies/{id}/history/{version}", h.versionDiff)
 	h.mux.HandleFunc("GET /policies/{id}/files/{file}", h.file)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +109,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+// RefreshEvery is how often Run brings the search index up to date.
+const RefreshEvery = 15 * time.Second
+
+// Run keeps the search index up to date until ctx ends, so that a search
+// rarely waits for texts to be read. Without it, searches still bring the
+// index up to date themselves.
+func (h *Handler) Run(ctx context.Context) error {
+	t := time.NewTicker(RefreshEvery)
+	defer t.Stop()
+	for {
+		if rows, err := h.index.Rows(ctx); err == nil {
+			if err := h.search.refresh(ctx, rows); err != nil && ctx.Err() == nil {
+				h.log.Warn("search index not refreshed", "err", err)
+			}
+		} else if ctx.Err() == nil {
+			h.log.Warn("policy index unreadable", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
 // row is one policy in the list.
 type row struct {
 	ID, Title, Issue, Published string
@@ -89,6 +142,10 @@ type row struct {
 	Verdict                     string
 	Numeric                     int
 	Differences                 int
+	Changed                     time.Time
+	Versions                    int
+	Where                       string
+	Passage                     template.HTML
 }
 
 // verdictOrder puts the policies that need a look first.
@@ -99,6 +156,7 @@ func newRow(r store.Row) row {
 	out := row{ID: r.ID, Verdict: r.Verdict()}
 	if p := r.Policy; p != nil {
 		out.Title, out.Issue, out.Published, out.Level, out.Type, out.Files = p.Title, p.IssueNumber, p.Published, p.Level, p.Type, p.Files
+		out.Changed, out.Versions = p.Changed, p.Versions
 	}
 	if rep := r.Report; rep != nil && out.Verdict != store.Pending {
 		out.OK, out.Failed, out.Differences, out.Numeric = rep.OK, rep.Failed, rep.Differences, rep.Numeric
@@ -106,43 +164,171 @@ func newRow(r store.Row) row {
 	return out
 }
 
-func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	idx, err := h.index.Rows(r.Context())
-	if err != nil {
-		h.fail(w, err)
-		return
+// filter is what the list is narrowed to; every part combines with the others.
+type filter struct {
+	Q, Verdict, Type, Level string
+	Numeric, Failed         bool
+}
+
+func parseFilter(q url.Values) filter {
+	clean := func(s string) string { return strings.TrimSpace(truncate(s, 200)) }
+	return filter{Q: clean(q.Get("q")), Verdict: clean(q.Get("verdict")), Type: clean(q.Get("type")), Level: clean(q.Get("level")),
+		Numeric: q.Get("numeric") != "", Failed: q.Get("failed") != ""}
+}
+
+func (f filter) any() bool { return f != filter{} }
+
+func (f filter) keep(r row) bool {
+	return (f.Verdict == "" || r.Verdict == f.Verdict) && (f.Type == "" || r.Type == f.Type) &&
+		(f.Level == "" || r.Level == f.Level) && (!f.Numeric || r.Numeric > 0) && (!f.Failed || r.Failed > 0)
+}
+
+func (f filter) values() url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": f.Q, "verdict": f.Verdict, "type": f.Type, "level": f.Level} {
+		if s != "" {
+			v.Set(k, s)
+		}
 	}
-	q := r.URL.Query()
-	filter := q.Get("verdict")
-	counts := map[string]int{}
-	shown := make([]row, 0, len(idx))
+	if f.Numeric {
+		v.Set("numeric", "1")
+	}
+	if f.Failed {
+		v.Set("failed", "1")
+	}
+	return v
+}
+
+// describe says in words what the filter shows.
+func (f filter) describe() string {
+	var parts []string
+	if f.Verdict != "" {
+		parts = append(parts, "verdict "+f.Verdict)
+	}
+	if f.Type != "" {
+		parts = append(parts, "type "+f.Type)
+	}
+	if f.Level != "" {
+		parts = append(parts, "level "+f.Level)
+	}
+	if f.Numeric {
+		parts = append(parts, "with numeric differences")
+	}
+	if f.Failed {
+		parts = append(parts, "with a failed extraction")
+	}
+	if f.Q != "" {
+		parts = append(parts, "matching “"+f.Q+"”")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// selectRows reads the index and returns the rows the filter keeps, in
+// the order shown (search rank, or the ones needing a look first), with
+// the total and the verdict counts of all rows.
+func (h *Handler) selectRows(ctx context.Context, f filter) (shown []row, all []row, hits map[string]hit, stale bool, err error) {
+	idx, err := h.index.Rows(ctx)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	all = make([]row, 0, len(idx))
 	for _, ir := range idx {
 		if ir.Policy == nil {
 			continue // reported, but its record's row is not written yet
 		}
-		rw := newRow(ir)
-		counts[rw.Verdict]++
-		if filter == "" || rw.Verdict == filter {
+		all = append(all, newRow(ir))
+	}
+	if f.Q == "" {
+		for _, rw := range all {
+			if f.keep(rw) {
+				shown = append(shown, rw)
+			}
+		}
+		slices.SortFunc(shown, func(a, b row) int {
+			return cmp.Or(cmp.Compare(verdictOrder[a.Verdict], verdictOrder[b.Verdict]), -cmp.Compare(a.Numeric, b.Numeric),
+				-cmp.Compare(a.Published, b.Published), cmp.Compare(a.ID, b.ID))
+		})
+		return shown, all, nil, false, nil
+	}
+	// bring the search index up to date; a refresh taking long (many
+	// policies changed at once) is not waited for past a few seconds
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := h.search.refresh(rctx, idx); err != nil {
+		if ctx.Err() != nil {
+			cancel()
+			return nil, nil, nil, false, ctx.Err()
+		}
+		stale = true
+		h.log.Warn("search index not refreshed", "err", err)
+	}
+	cancel()
+	byID := make(map[string]row, len(all))
+	for _, rw := range all {
+		byID[rw.ID] = rw
+	}
+	hits = map[string]hit{}
+	for _, ht := range h.search.current().search(f.Q) {
+		rw, ok := byID[ht.doc.id]
+		if ok && f.keep(rw) {
 			shown = append(shown, rw)
+			hits[rw.ID] = ht
 		}
 	}
-	slices.SortFunc(shown, func(a, b row) int {
-		return cmp.Or(cmp.Compare(verdictOrder[a.Verdict], verdictOrder[b.Verdict]), -cmp.Compare(a.Numeric, b.Numeric),
-			-cmp.Compare(a.Published, b.Published), cmp.Compare(a.ID, b.ID))
-	})
-	page, _ := strconv.Atoi(q.Get("page"))
+	return shown, all, hits, stale, nil
+}
+
+type option struct {
+	Value string
+	N     int
+}
+
+func options(all []row, pick func(row) string) []option {
+	n := map[string]int{}
+	for _, r := range all {
+		if v := pick(r); v != "" {
+			n[v]++
+		}
+	}
+	out := make([]option, 0, len(n))
+	for v, k := range n {
+		out = append(out, option{v, k})
+	}
+	slices.SortFunc(out, func(a, b option) int { return cmp.Compare(a.Value, b.Value) })
+	return out
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	f := parseFilter(r.URL.Query())
+	shown, all, hits, stale, err := h.selectRows(r.Context(), f)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	pages := max(1, (len(shown)+PageSize-1)/PageSize)
 	page = min(max(page, 1), pages)
 	from, to := (page-1)*PageSize, min(page*PageSize, len(shown))
-	total := 0
-	for _, n := range counts {
-		total += n
+	rows := slices.Clone(shown[from:to])
+	ts := terms(f.Q)
+	for i := range rows {
+		if ht, ok := hits[rows[i].ID]; ok {
+			rows[i].Where, rows[i].Passage = ht.passage(ts)
+		}
 	}
 	link := func(p int) string {
-		v := url.Values{}
-		if filter != "" {
-			v.Set("verdict", filter)
-		}
+		v := f.values()
 		if p > 1 {
 			v.Set("page", strconv.Itoa(p))
 		}
@@ -151,8 +337,18 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		return "/?" + v.Encode()
 	}
-	data := map[string]any{"Rows": shown[from:to], "Shown": len(shown), "Total": total, "Counts": counts, "Filter": filter,
-		"Page": page, "Pages": pages, "From": from + 1, "To": to}
+	counts := map[string]int{}
+	for _, rw := range all {
+		counts[rw.Verdict]++
+	}
+	csvLink := "/policies.csv"
+	if v := f.values(); len(v) > 0 {
+		csvLink += "?" + v.Encode()
+	}
+	data := map[string]any{"Rows": rows, "Shown": len(shown), "Total": len(all), "Counts": counts, "F": f,
+		"Filtered": f.any(), "Describe": f.describe(), "Types": options(all, func(r row) string { return r.Type }),
+		"Levels": options(all, func(r row) string { return r.Level }), "Stale": stale, "CSV": csvLink,
+		"Page": page, "Pages": pages, "From": from + 1, "To": to, "Verdicts": verdictList}
 	if page > 1 {
 		data["Prev"] = link(page - 1)
 	}
@@ -162,6 +358,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, "list.html", data)
 }
 
+var verdictList = []string{reconcile.Differs, reconcile.Truncated, reconcile.DifferentDocument, reconcile.NoText,
+	store.Pending, reconcile.Match}
+
 type attachmentView struct {
 	File     policyapi.File
 	Text     string
@@ -170,19 +369,29 @@ type attachmentView struct {
 	TextURL  string
 }
 
-func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// lookup reads what the policy page needs, answering a missing or invalid
+// id with the 404 page.
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*store.Compared, bool) {
 	id := r.PathValue("id")
-	c, err := h.st.Compared(ctx, id, nil)
+	c, err := h.st.Compared(r.Context(), id, nil)
 	switch {
 	case errors.Is(err, store.ErrBadID):
 		h.notFound(w, "“"+id+"” is not a policy id: policy ids are digits.")
-		return
+		return nil, false
 	case errors.Is(err, store.ErrNotFound):
 		h.notFound(w, "No policy "+id+" is stored. It may not have been crawled yet: `policyctl queue "+id+"` asks for it.")
-		return
+		return nil, false
 	case err != nil:
 		h.fail(w, err)
+		return nil, false
+	}
+	return c, true
+}
+
+func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, ok := h.lookup(w, r)
+	if !ok {
 		return
 	}
 	p := c.Policy
@@ -202,11 +411,15 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
 		atts = append(atts, av)
 	}
 	data := map[string]any{"P": p, "Attachments": atts}
+	if vs, err := h.st.Versions(ctx, p.ID); err == nil {
+		data["Versions"] = len(vs)
+	}
 	rep, err := h.st.Report(ctx, p.ID)
 	switch {
 	case err == nil && c.Settled:
 		data["Report"] = rep.Report
-		data["Side"] = sideBySide(c.Attachment, c.Web, rep.Report)
+		data["ReportAt"] = rep.At
+		data["Diff"] = newDiffView(c.Attachment, c.Web, rep.Report, reconcileLabels)
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		h.log.Warn("report unreadable", "policy", p.ID, "err", err)
 	}

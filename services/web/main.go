@@ -47,9 +47,10 @@ func main() {
 		log.Error("not started", "err", fmt.Errorf("page address %s: %w", *listen, err))
 		os.Exit(service.ExitFailed)
 	}
-	srv := &http.Server{Handler: web.New(st, log), ReadHeaderTimeout: 5 * time.Second}
+	pages := web.New(st, log)
+	srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
 	log.Info("serving", "listen", l.Addr().String())
-	if err := service.RunAll(ctx, ops.Run, func(ctx context.Context) error { return service.ServeHTTP(ctx, srv, l) }); err != nil {
+	if err := service.RunAll(ctx, ops.Run, pages.Run, func(ctx context.Context) error { return service.ServeHTTP(ctx, srv, l) }); err != nil {
 		log.Error("stopped", "err", err)
 		os.Exit(service.ExitFailed)
 	}
