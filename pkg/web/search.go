@@ -252,6 +252,27 @@ func (s *searcher) refresh(ctx context.Context, rows []store.Row) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.refreshing }()
+	return s.refreshHeld(ctx, rows)
+}
+
+// errRefreshBusy: another refresh is under way (the first build of a large
+// index takes minutes); the caller answers from the index as it is.
+var errRefreshBusy = errors.New("web: the search index is being brought up to date")
+
+// refreshIfIdle is refresh, unless a refresh is under way already: a search
+// never queues behind Run's build of the whole index.
+func (s *searcher) refreshIfIdle(ctx context.Context, rows []store.Row) error {
+	select {
+	case s.refreshing <- struct{}{}:
+	default:
+		return errRefreshBusy
+	}
+	defer func() { <-s.refreshing }()
+	return s.refreshHeld(ctx, rows)
+}
+
+// refreshHeld does the work of refresh; the caller holds the token.
+func (s *searcher) refreshHeld(ctx context.Context, rows []store.Row) error {
 	old := s.current()
 	var changed []store.Row
 	seen := make(map[string]bool, len(rows))

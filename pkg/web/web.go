@@ -262,16 +262,19 @@ func (h *Handler) selectRows(ctx context.Context, f filter) (shown []row, all []
 		})
 		return shown, all, nil, false, nil
 	}
-	// bring the search index up to date; a refresh taking long (many
+	// bring the search index up to date, unless Run is doing it (then the
+	// index as it is answers, marked stale); a refresh taking long (many
 	// policies changed at once) is not waited for past a few seconds
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	if err := h.search.refresh(rctx, idx); err != nil {
+	if err := h.search.refreshIfIdle(rctx, idx); err != nil {
 		if ctx.Err() != nil {
 			cancel()
 			return nil, nil, nil, false, ctx.Err()
 		}
 		stale = true
-		h.log.Warn("search index not refreshed", "err", err)
+		if !errors.Is(err, errRefreshBusy) {
+			h.log.Warn("search index not refreshed", "err", err)
+		}
 	}
 	cancel()
 	byID := make(map[string]row, len(all))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -200,5 +201,26 @@ func TestHistoryAndFeeds(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(hd.Get("Content-Type"), "application/atom+xml") || xml.Unmarshal([]byte(body), &atom) != nil ||
 		len(atom.Entries) != 3 || atom.Entries[0].Link.Href == "" || atom.Updated == "" {
 		t.Errorf("atom: %d\n%s", code, body)
+	}
+}
+
+// A search while the index is being built (Run's first build of a large
+// index takes minutes) answers at once from the index as it is, and says so,
+// instead of queueing behind the build.
+func TestSearchDoesNotWaitForARefreshUnderWay(t *testing.T) {
+	srv, _, h := newServer(t, catalogueFixtures()...)
+	q := "/?q=" + url.QueryEscape("区县财政配套资金")
+	if _, _, body := get(t, srv.URL+q); !strings.Contains(body, "Policies (1 of 3)") || strings.Contains(body, "still being brought up to date") {
+		t.Fatalf("a search with the index idle:\n%s", body)
+	}
+	h.search.refreshing <- struct{}{} // a refresh under way
+	defer func() { <-h.search.refreshing }()
+	// with no deadline: waiting for the token would hang here
+	if err := h.search.refreshIfIdle(context.Background(), nil); !errors.Is(err, errRefreshBusy) {
+		t.Fatalf("refreshIfIdle during a refresh: %v", err)
+	}
+	code, _, body := get(t, srv.URL+q)
+	if code != 200 || !strings.Contains(body, "Policies (1 of 3)") || !strings.Contains(body, "still being brought up to date") {
+		t.Fatalf("a search during a refresh: %d\n%s", code, body)
 	}
 }
