@@ -2,10 +2,10 @@ package web
 
 import (
 	"context"
-	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
