@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -213,6 +214,7 @@ type searcher struct {
 	log *slog.Logger
 
 	refreshing chan struct{} // holds a token while a refresh runs: one at a time
+	asked      atomic.Bool   // someone has searched: Run keeps the index current
 	mu         sync.RWMutex
 	snap       *snapshot
 }

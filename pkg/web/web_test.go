@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,41 @@ func TestSearchDoesNotWaitForARefreshUnderWay(t *testing.T) {
 	code, _, body := get(t, srv.URL+q)
 	if code != 200 || !strings.Contains(body, "Policies (1 of 3)") || !strings.Contains(body, "still being brought up to date") {
 		t.Fatalf("a search during a refresh: %d\n%s", code, body)
+	}
+}
+
+// Run indexes the texts once the policy index is still (and not while the
+// pipeline keeps changing it, which a stamp of the rows tells).
+func TestRunIndexesAStillIndex(t *testing.T) {
+	_, st, h := newServer(t, catalogueFixtures()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rows, err := st.NewIndexReader().Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := rowsStamp(rows)
+	changed := append(slices.Clone(rows), store.Row{ID: "9", Report: &store.ReportFacts{At: time.Now()}})
+	if rowsStamp(changed) == stamp {
+		t.Error("a new report must change the stamp")
+	}
+	if len(h.search.current().live) != 0 {
+		t.Fatal("nothing is indexed before Run or a search")
+	}
+	h.refreshEvery = 10 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	for deadline := time.Now().Add(time.Minute); len(h.search.current().live) != len(rows); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d policies indexed", len(h.search.current().live), len(rows))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if h.search.asked.Load() {
+		t.Error("no one searched")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
