@@ -370,47 +370,6 @@ func (b *builder) images() {
 	}
 	busybox, certs := files["usr/bin/busybox"], files["etc/ssl/certs/ca-certificates.crt"]
 
-	var natsBin, weedBin string
-	b.step("nats-server "+natsVersion, func() { natsBin = b.natsServer() })
-	b.step("weed "+weedReports, func() { weedBin = b.weed() })
-
-	// A stand-in whose layer is one generated tarball plus a binary.
-	standIn := func(name, binPath, binAt string, dockerfile string) {
-		bin, err := os.ReadFile(binPath)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		var layer []byte
-		dir := b.t.TempDir()
-		layer = writeTar(filepath.Join(dir, "layer.tar"), append(busyboxEntries(busybox),
-			tarEntry{name: filepath.Dir(binAt), dir: true, mode: 0o755}, tarEntry{name: binAt, mode: 0o755, data: bin}))
-		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-			b.t.Fatal(err)
-		}
-		inputs := append(hashBytes(layer), dockerfile...)
-		b.step("image "+name, func() {
-			b.image("policytext-ci/"+strings.NewReplacer(":", "-", "/", "-").Replace(name), inputs, func() string { return dir }, nil, name)
-		})
-	}
-	// nats: the upstream image's entrypoint runs nats-server with the
-	// arguments when they start with "-".
-	standIn(natsImage, natsBin, "usr/local/bin/nats-server", `FROM scratch
-ADD layer.tar /
-EXPOSE 4222 6222 8222
-ENTRYPOINT ["/usr/local/bin/nats-server"]
-CMD ["-js", "-sd", "/data", "-m", "8222"]
-`)
-	// seaweedfs: the upstream entrypoint runs weed -logtostderr=true with
-	// the subcommand and its arguments.
-	standIn(weedImage, weedBin, "usr/bin/weed", `FROM scratch
-ADD layer.tar /
-WORKDIR /data
-VOLUME /data
-EXPOSE 8333 8888 9333 12535
-ENTRYPOINT ["/usr/bin/weed", "-logtostderr=true"]
-CMD ["mini", "-dir=/data"]
-`)
-
 	// The build stage: Debian plus this machine's Go toolchain.
 	goroot := strings.TrimSpace(string(b.run(time.Minute, b.root, nil, "go", "env", "GOROOT")))
 	goVersion := b.run(time.Minute, b.root, nil, "go", "version")
@@ -462,6 +421,47 @@ ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 				"--build-arg", "GO_IMAGE=" + goImage, "--build-arg", "RUNTIME_IMAGE=" + runtimeImage,
 				"--build-arg", "GOPROXY=" + goproxy}, appImage)
 	})
+
+	// A stand-in whose layer is one generated tarball plus a binary.
+	standIn := func(name, binPath, binAt string, dockerfile string) {
+		bin, err := os.ReadFile(binPath)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		var layer []byte
+		dir := b.t.TempDir()
+		layer = writeTar(filepath.Join(dir, "layer.tar"), append(busyboxEntries(busybox),
+			tarEntry{name: filepath.Dir(binAt), dir: true, mode: 0o755}, tarEntry{name: binAt, mode: 0o755, data: bin}))
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+		inputs := append(hashBytes(layer), dockerfile...)
+		b.step("image "+name, func() {
+			b.image("policytext-ci/"+strings.NewReplacer(":", "-", "/", "-").Replace(name), inputs, func() string { return dir }, nil, name)
+		})
+	}
+	var natsBin, weedBin string
+	b.step("nats-server "+natsVersion, func() { natsBin = b.natsServer() })
+	b.step("weed "+weedReports, func() { weedBin = b.weed() })
+	// nats: the upstream image's entrypoint runs nats-server with the
+	// arguments when they start with "-".
+	standIn(natsImage, natsBin, "usr/local/bin/nats-server", `FROM scratch
+ADD layer.tar /
+EXPOSE 4222 6222 8222
+ENTRYPOINT ["/usr/local/bin/nats-server"]
+CMD ["-js", "-sd", "/data", "-m", "8222"]
+`)
+	// seaweedfs: the upstream entrypoint runs weed -logtostderr=true with
+	// the subcommand and its arguments.
+	standIn(weedImage, weedBin, "usr/bin/weed", `FROM scratch
+ADD layer.tar /
+WORKDIR /data
+VOLUME /data
+EXPOSE 8333 8888 9333 12535
+ENTRYPOINT ["/usr/bin/weed", "-logtostderr=true"]
+CMD ["mini", "-dir=/data"]
+`)
+
 }
 
 func hashBytes(b []byte) []byte {
