@@ -373,14 +373,21 @@ func (b *builder) images() {
 	// The build stage: Debian plus this machine's Go toolchain.
 	goroot := strings.TrimSpace(string(b.run(time.Minute, b.root, nil, "go", "env", "GOROOT")))
 	goVersion := b.run(time.Minute, b.root, nil, "go", "version")
+	// The host's CA bundle: the module proxy is reached as the host
+	// reaches it (through whatever TLS inspection the host trusts).
+	hostCerts, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
+	if err != nil {
+		b.t.Fatalf("the host's CA bundle (for go mod download in the build stage): %v", err)
+	}
 	goDockerfile := `FROM scratch
 ADD rootfs.tar /
 ADD go.tar /usr/local/go/
+COPY host-ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOPATH=/go GOTOOLCHAIN=local
 `
 	var goImage, runtimeImage string
 	b.step("image go build stage", func() {
-		goImage = b.image("policytext-ci/go-build", append(append(hashFile(debian), goVersion...), goDockerfile...), func() string {
+		goImage = b.image("policytext-ci/go-build", append(append(append(hashFile(debian), goVersion...), hashBytes(hostCerts)...), goDockerfile...), func() string {
 			dir := b.t.TempDir()
 			if err := os.Link(debian, filepath.Join(dir, "rootfs.tar")); err != nil {
 				if err := copyFile(debian, filepath.Join(dir, "rootfs.tar"), 0o644); err != nil {
@@ -388,6 +395,7 @@ ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 				}
 			}
 			b.run(10*time.Minute, dir, nil, "tar", "-C", goroot, "-cf", filepath.Join(dir, "go.tar"), ".")
+			os.WriteFile(filepath.Join(dir, "host-ca-certificates.crt"), hostCerts, 0o644)
 			os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(goDockerfile), 0o644)
 			return dir
 		}, nil)
