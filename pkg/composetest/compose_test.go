@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -119,6 +120,15 @@ func TestComposeStack(t *testing.T) {
 		}
 	})
 
+	// The compose file publishes fixed ports on 127.0.0.1: say which one
+	// is taken rather than let docker fail half-way through starting.
+	for _, port := range []string{"4222", "8080", "8333", "8888", "12535"} {
+		l, err := net.Listen("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			t.Fatalf("127.0.0.1:%s is in use (the stack publishes it; another policytext or NATS running?): %v", port, err)
+		}
+		l.Close()
+	}
 	up := time.Now()
 	s.mustCompose(10*time.Minute, "up", "--wait", "--wait-timeout", "300")
 	t.Logf("compose up --wait: %.1fs", time.Since(up).Seconds())
