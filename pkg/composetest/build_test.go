@@ -46,6 +46,10 @@ type builder struct {
 	dockerCfg string // DOCKER_CONFIG with cli-plugins/docker-compose
 	root      string // the repository
 	timings   []string
+	// deadline ends the preparation: .ci/run gives the test a budget
+	// (POLICYTEXT_DOCKER_BUDGET); a cold cache may need more, and then
+	// the test skips, loudly, keeping what it built for the next run.
+	deadline time.Time
 }
 
 func newBuilder(t *testing.T, root string) *builder {
@@ -62,7 +66,15 @@ func newBuilder(t *testing.T, root string) *builder {
 			t.Fatal(err)
 		}
 	}
-	return &builder{t: t, cache: cache, dockerCfg: t.TempDir(), root: root}
+	b := &builder{t: t, cache: cache, dockerCfg: t.TempDir(), root: root}
+	if v := os.Getenv("POLICYTEXT_DOCKER_BUDGET"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("POLICYTEXT_DOCKER_BUDGET=%q: %v", v, err)
+		}
+		b.deadline = time.Now().Add(d)
+	}
+	return b
 }
 
 // step times one part of the preparation, for the log.
@@ -86,6 +98,10 @@ func (b *builder) env(extra ...string) []string {
 func (b *builder) run(timeout time.Duration, dir string, env []string, name string, args ...string) []byte {
 	b.t.Helper()
 	out, err := b.try(timeout, dir, env, name, args...)
+	if err != nil && !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		b.t.Skipf("SKIPPED: the time budget (POLICYTEXT_DOCKER_BUDGET) ran out while preparing (%s %s); "+
+			"what was built stays in %s and the next run goes on from there", name, strings.Join(args, " "), b.cache)
+	}
 	if err != nil {
 		b.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(out, 4000))
 	}
@@ -95,6 +111,11 @@ func (b *builder) run(timeout time.Duration, dir string, env []string, name stri
 func (b *builder) try(timeout time.Duration, dir string, env []string, name string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if !b.deadline.IsZero() {
+		var cancelBudget context.CancelFunc
+		ctx, cancelBudget = context.WithDeadline(ctx, b.deadline)
+		defer cancelBudget()
+	}
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = env
