@@ -183,7 +183,9 @@ func TestComposeStack(t *testing.T) {
 	// The outage itself lasts 30 s: what is measured is what happens after.
 	time.Sleep(30*time.Second - time.Since(pausedAt))
 	s.mustCompose(time.Minute, "unpause", "s3")
-	s.mustCompose(2*time.Minute, "start", "extractor") // the killed one back, as an orchestrator would
+	// The killed extractor back, as an orchestrator would, once S3 is
+	// healthy again (its healthcheck failed while it was paused).
+	s.mustCompose(6*time.Minute, "up", "-d", "--wait", "--wait-timeout", "300")
 	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
 	t.Logf("reprocessing settled %.1fs after it was queued: %+v", time.Since(reprocess).Seconds(), after)
 	s.checkRecordsSince(ids, reprocess)
