@@ -185,6 +185,20 @@ func TestComposeStack(t *testing.T) {
 	s.mustCompose(time.Minute, "unpause", "s3")
 	// The killed extractor back, as an orchestrator would, once S3 is
 	// healthy again (its healthcheck failed while it was paused).
+	// (compose refuses to start a service whose dependency is unhealthy
+	// rather than wait for it.)
+	s3ID := strings.TrimSpace(string(s.mustCompose(time.Minute, "ps", "-q", "s3")))
+	healthy := time.Now().Add(3 * time.Minute)
+	for {
+		out, _ := s.try(time.Minute, root, nil, "docker", "inspect", "--format", "{{.State.Health.Status}}", s3ID)
+		if strings.TrimSpace(string(out)) == "healthy" {
+			break
+		}
+		if time.Now().After(healthy) {
+			t.Fatalf("s3 not healthy again 3 min after the pause: %s", out)
+		}
+		time.Sleep(time.Second)
+	}
 	s.mustCompose(6*time.Minute, "up", "-d", "--wait", "--wait-timeout", "300")
 	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
 	t.Logf("reprocessing settled %.1fs after it was queued: %+v", time.Since(reprocess).Seconds(), after)
