@@ -18,8 +18,8 @@ import (
 func runQueue(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL (a comma-separated list for a cluster)")
 	replicas := fs.Int("nats-replicas", 1, "copies of each stream if it must be created (3 on a three-node cluster); never lowered")
+	url, user, password := natsFlags(fs)
 	noWait := fs.Bool("no-wait", false, "queue the request and return without waiting for the fetcher's answer")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the fetcher's answer (looking for a new policy pages through the portal)")
 	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
@@ -42,7 +42,7 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	nc, js, err := queue.Connect(*url, "policyctl")
+	nc, js, err := queue.Connect(*url, "policyctl", queue.UserInfo(*user, *password)...)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl queue: %v\n", err)
 		return 1
@@ -111,13 +111,13 @@ func describe(r queue.ProcessResult) string {
 func runStatus(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL")
+	url, user, password := natsFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "refresh every second (a live line on a terminal) until interrupted")
 	if err := config.Parse(fs, args, os.LookupEnv); err != nil {
 		return 2
 	}
-	nc, js, err := queue.Connect(*url, "policyctl")
+	nc, js, err := queue.Connect(*url, "policyctl", queue.UserInfo(*user, *password)...)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl status: %v\n", err)
 		return 1
@@ -157,4 +157,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// natsFlags registers the NATS server and login flags (NATS_URL,
+// NATS_USER, NATS_PASSWORD in the environment).
+func natsFlags(fs *flag.FlagSet) (url, user, password *string) {
+	url = fs.String("nats-url", "nats://127.0.0.1:4222", "NATS server URL (a comma-separated list for a cluster)")
+	user = fs.String("nats-user", "", "NATS user (empty: no login)")
+	password = fs.String("nats-password", "", "NATS password (prefer the NATS_PASSWORD environment variable)")
+	return url, user, password
 }

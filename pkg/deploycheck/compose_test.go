@@ -2,6 +2,7 @@ package deploycheck
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -19,7 +20,27 @@ import (
 
 const root = "../.."
 
+// secrets are the variables compose requires (no defaults).
+var secrets = []string{"S3_SECRET_KEY", "S3_ADMIN_PASSWORD", "NATS_FETCHER_PASSWORD",
+	"NATS_EXTRACTOR_PASSWORD", "NATS_RECONCILER_PASSWORD", "NATS_POLICYCTL_PASSWORD"}
+
+// loadCompose loads docker-compose.yml with .env.example's values and the
+// secrets filled in.
 func loadCompose(t *testing.T) *types.Project {
+	t.Helper()
+	env := envExample(t)
+	for _, k := range secrets {
+		env[k] = "secret-of-" + k
+	}
+	p, err := load(env)
+	if err != nil {
+		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+	return p
+}
+
+// envExample reads .env.example.
+func envExample(t *testing.T) map[string]string {
 	t.Helper()
 	env := map[string]string{}
 	f, err := os.Open(filepath.Join(root, ".env.example"))
@@ -34,8 +55,12 @@ func loadCompose(t *testing.T) *types.Project {
 			env[k] = v
 		}
 	}
+	return env
+}
+
+func load(env map[string]string) (*types.Project, error) {
 	abs, _ := filepath.Abs(root)
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  abs,
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(abs, "docker-compose.yml")}},
 		Environment: env,
@@ -43,10 +68,97 @@ func loadCompose(t *testing.T) *types.Project {
 		o.SetProjectName("policytext", true)
 		o.Profiles = []string{"demo"}
 	})
-	if err != nil {
-		t.Fatalf("docker-compose.yml does not load: %v", err)
+}
+
+// TestComposeRequiresSecrets: with .env.example as it is (secrets empty)
+// compose refuses to start, naming each missing secret; .env.example
+// lists every one of them, empty.
+func TestComposeRequiresSecrets(t *testing.T) {
+	example := envExample(t)
+	for _, k := range secrets {
+		if v, ok := example[k]; !ok || v != "" {
+			t.Errorf(".env.example: %s must be listed, empty (got %q, listed %v)", k, v, ok)
+		}
+		env := envExample(t)
+		for _, o := range secrets {
+			env[o] = "x"
+		}
+		env[k] = ""
+		if _, err := load(env); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("compose with %s empty: err %v, want one naming it", k, err)
+		}
 	}
-	return p
+	b, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("change-me")) {
+		t.Error("docker-compose.yml still has a default secret")
+	}
+}
+
+// TestNATSUsers: every service that logs in to NATS has a user in
+// deploy/nats.conf whose password is the variable compose gives NATS.
+func TestNATSUsers(t *testing.T) {
+	p := loadCompose(t)
+	conf, err := os.ReadFile(filepath.Join(root, "deploy/nats.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]string{} // user → password variable
+	for _, m := range regexp.MustCompile(`user: (\w+), password: \$(\w+)`).FindAllSubmatch(conf, -1) {
+		users[string(m[1])] = string(m[2])
+	}
+	nats := p.Services["nats"]
+	if !slices.Contains(nats.Command, "/etc/nats/nats.conf") {
+		t.Errorf("nats: command %v does not read the mounted config", nats.Command)
+	}
+	mounted := false
+	for _, v := range nats.Volumes {
+		mounted = mounted || (strings.HasSuffix(v.Source, "deploy/nats.conf") && v.Target == "/etc/nats/nats.conf")
+	}
+	if !mounted {
+		t.Errorf("nats: deploy/nats.conf not mounted at /etc/nats/nats.conf: %v", nats.Volumes)
+	}
+	for user, pwVar := range users {
+		if v := nats.Environment[pwVar]; v == nil || *v != "secret-of-"+pwVar {
+			t.Errorf("nats: user %s's password %s not passed to the container", user, pwVar)
+		}
+	}
+	for name, s := range p.Services {
+		u := s.Environment["NATS_USER"]
+		if u == nil {
+			if s.Environment["NATS_URL"] != nil && name != "web" {
+				t.Errorf("%s: connects to NATS without a user", name)
+			}
+			continue
+		}
+		pwVar, ok := users[*u]
+		if !ok {
+			t.Errorf("%s: NATS user %s not in deploy/nats.conf", name, *u)
+			continue
+		}
+		if pw := s.Environment["NATS_PASSWORD"]; pw == nil || *pw != "secret-of-"+pwVar {
+			t.Errorf("%s: NATS_PASSWORD is not %s", name, pwVar)
+		}
+	}
+	if _, ok := users["policyctl"]; !ok {
+		t.Error("no NATS user for policyctl")
+	}
+}
+
+// TestDockerignore: the build context carries neither data nor secrets.
+func TestDockerignore(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for _, want := range []string{"data/", ".env", ".git"} {
+		if !slices.Contains(lines, want) {
+			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
 }
 
 // binariesInImage reads the services the Dockerfile builds.
@@ -95,13 +207,21 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	nats := byName["nats"]
-	if nats.Image != "nats:2.15.2-alpine" || !slices.Contains(nats.Command, "-js") || len(nats.Volumes) == 0 || nats.HealthCheck == nil {
+	if nats.Image != "nats:2.15.2-alpine" || len(nats.Volumes) == 0 || nats.HealthCheck == nil {
 		t.Errorf("nats: image %q command %v volumes %v", nats.Image, nats.Command, nats.Volumes)
 	}
 	s3 := byName["s3"]
 	if !strings.HasPrefix(s3.Image, "chrislusf/seaweedfs:") || !slices.Contains(s3.Command, "mini") ||
 		!slices.Contains(s3.Command, "-master.telemetry=false") || len(s3.Volumes) == 0 || s3.HealthCheck == nil {
 		t.Errorf("s3: %q %v", s3.Image, s3.Command)
+	}
+	if s3.HealthCheck == nil || !strings.Contains(strings.Join(s3.HealthCheck.Test, " "), ":8333/") {
+		t.Errorf("s3: the healthcheck must ask the S3 port (8333), not the master: %v", s3.HealthCheck)
+	}
+	for _, a := range s3.Command {
+		if strings.Contains(a, "password") {
+			t.Errorf("s3: a password on the command line (docker inspect shows it): %s", a)
+		}
 	}
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET"} {
 		if v := s3.Environment[k]; v == nil || *v == "" {

@@ -347,9 +347,10 @@ func Decode[T AttachmentJob | Extracted | PolicyChanged | ProcessRequest | Proce
 }
 
 // Connect connects to NATS with a name and endless reconnects (servers
-// restart; clients must not give up).
-func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+// restart; clients must not give up). opts come last (UserInfo, say).
+func Connect(url, name string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	opts = append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}, opts...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("queue: connect: %w", err)
 	}
@@ -359,6 +360,15 @@ func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
 		return nil, nil, err
 	}
 	return nc, js, nil
+}
+
+// UserInfo logs in as user with password; with no user it adds nothing
+// (a server without authorization, or credentials in the URL).
+func UserInfo(user, password string) []nats.Option {
+	if user == "" {
+		return nil
+	}
+	return []nats.Option{nats.UserInfo(user, password)}
 }
 
 // DeadJob is a job that exhausted its deliveries.

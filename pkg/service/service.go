@@ -48,11 +48,16 @@ type Common struct {
 	// NATSReplicas is how many servers of a NATS cluster keep each stream
 	// (queue.WithReplicas): 1 on a single server, 3 on a cluster.
 	NATSReplicas int
+	// The NATS login (compose gives each service its own user).
+	NATSUser     string // empty: no login
+	NATSPassword string // never logged
 }
 
 // Register adds the common flags.
 func (c *Common) Register(fs *flag.FlagSet, httpAddr string) {
 	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL")
+	fs.StringVar(&c.NATSUser, "nats-user", "", "NATS user (empty: no login)")
+	fs.StringVar(&c.NATSPassword, "nats-password", "", "NATS password (prefer the NATS_PASSWORD environment variable)")
 	fs.StringVar(&c.S3Endpoint, "s3-endpoint", "127.0.0.1:9000", "S3 endpoint host:port")
 	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access key")
 	fs.StringVar(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key (prefer the S3_SECRET_KEY environment variable)")
@@ -134,7 +139,7 @@ func (c *Common) Connect(ctx context.Context, name string, log *slog.Logger) (*D
 }
 
 func (c *Common) connect(ctx context.Context, name string, log *slog.Logger) (*Deps, error) {
-	nc, js, err := queue.Connect(c.NATSURL, name)
+	nc, js, err := queue.Connect(c.NATSURL, name, queue.UserInfo(c.NATSUser, c.NATSPassword)...)
 	if err != nil {
 		return nil, err
 	}
