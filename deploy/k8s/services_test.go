@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats-server/v2/conf"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -655,4 +657,77 @@ func TestSecretsArePlaceholders(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The chart's users are the compose stack's (deploy/nats.conf): the same
+// users with the same permissions, so that a service refused something in
+// one is refused it in the other. nats.conf is read with nats-server's own
+// parser, its password variables set to stand-ins.
+func TestNATSUsersMatchCompose(t *testing.T) {
+	path := filepath.Join(repoRoot, "deploy/nats.conf")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("SKIPPED: %s not present (%v): the compose stack's NATS users cannot be compared", path, err)
+	}
+	values := mustNATSValues(t)
+	for name := range values.Container.Env {
+		t.Setenv(name, "stand-in-"+strings.ToLower(name))
+	}
+	c, err := conf.ParseFile(path)
+	if err != nil {
+		t.Fatalf("%s: %v (nats-values.yaml sets %v)", path, err, slices.Sorted(maps.Keys(values.Container.Env)))
+	}
+	type perms struct{ pub, sub []string }
+	compose := map[string]perms{}
+	auth, _ := c["authorization"].(map[string]any)
+	users, _ := auth["users"].([]any)
+	for _, u := range users {
+		m, _ := u.(map[string]any)
+		name, _ := m["user"].(string)
+		p, _ := m["permissions"].(map[string]any)
+		compose[name] = perms{allowList(p["publish"]), allowList(p["subscribe"])}
+	}
+	if len(compose) == 0 {
+		t.Fatalf("%s: no authorization users", path)
+	}
+	helm := map[string]perms{}
+	for _, u := range values.Config.Merge.Authorization.Users {
+		helm[u.User] = perms{slices.Sorted(slices.Values(u.Permissions.Publish.Allow)), slices.Sorted(slices.Values(u.Permissions.Subscribe.Allow))}
+	}
+	for name, want := range compose {
+		got, ok := helm[name]
+		if !ok {
+			t.Errorf("user %s of deploy/nats.conf is not in nats-values.yaml", name)
+			continue
+		}
+		if !slices.Equal(got.pub, want.pub) || !slices.Equal(got.sub, want.sub) {
+			t.Errorf("user %s: nats-values.yaml allows publish %v subscribe %v, deploy/nats.conf publish %v subscribe %v",
+				name, got.pub, got.sub, want.pub, want.sub)
+		}
+	}
+	for name := range helm {
+		if _, ok := compose[name]; !ok {
+			t.Errorf("user %s of nats-values.yaml is not in deploy/nats.conf", name)
+		}
+	}
+}
+
+// allowList is the sorted allow list of a NATS permission: {allow: [...]},
+// {allow: "x"}, or a bare list.
+func allowList(v any) []string {
+	if m, ok := v.(map[string]any); ok {
+		v = m["allow"]
+	}
+	var out []string
+	switch v := v.(type) {
+	case string:
+		out = []string{v}
+	case []any:
+		for _, s := range v {
+			if s, ok := s.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
