@@ -2,10 +2,6 @@
 // and S3 with their data under one directory, the sample portal (or the
 // real one), the fetcher, N extractors, the reconciler and the web page.
 // services/pipeline is its command.
-//
-// Example:
-//
-//	err := allinone.Run(ctx, allinone.Config{Data: "./data", Once: true}, os.Stdout, os.Stderr, log)
 package allinone
 
 import (

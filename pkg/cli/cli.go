@@ -1,9 +1,5 @@
 // Package cli implements policyctl, the command-line tool of the project.
 // services/policyctl/main.go only calls Run; tests call it the same way.
-//
-// Example:
-//
-//	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
 package cli
 
 import (

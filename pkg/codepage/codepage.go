@@ -2,11 +2,6 @@
 // (Windows code page numbers, font charsets, language ids) to decoders from
 // golang.org/x/text, and decodes 8-bit text with them, double-byte code
 // pages (GBK, Big5, Shift-JIS, UHC) included.
-//
-// Example:
-//
-//	dec := codepage.New(codepage.FromCharset(134)) // GB2312 charset → GBK
-//	s := dec.String([]byte{0xD6, 0xD0, 0xCE, 0xC4}) // "中文"
 package codepage
 
 import (

@@ -1,13 +1,6 @@
 // Package config reads a service's configuration from flags, with an
 // environment variable overriding each flag's default: --nats-url ⇔
 // NATS_URL. A flag given on the command line wins over the environment.
-//
-// Example:
-//
-//	var c struct{ NATSURL string }
-//	fs := flag.NewFlagSet("extractor", flag.ExitOnError)
-//	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server")
-//	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil { ... }
 package config
 
 import (

@@ -8,12 +8,6 @@
 // process's working directory to the storage root (callers resolve their
 // paths to absolute ones first; StartS3 does so for its own), and only one
 // gateway may run per process (StartS3 refuses a second).
-//
-// Example:
-//
-//	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: dir})
-//	defer s3.Stop()
-//	st, _ := store.New(s3.StoreConfig("policytext"))
 package devstack
 
 import (
@@ -55,7 +49,8 @@ type S3 struct {
 
 const healthPath = "/healthz"
 
-// StartS3 starts the gateway and waits until it answers.
+// StartS3 starts the gateway and waits until it answers. versitygw runs
+// once per process: a second StartS3 before the first one's Stop fails.
 func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {

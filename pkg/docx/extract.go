@@ -45,6 +45,19 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		return nil, err
 	}
 
+	notes := newNotes()
+	if part := target("settings"); part != "" {
+		rc, err := p.open(part)
+		if err != nil {
+			return nil, err
+		}
+		err = notes.readSettings(rc, part)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	var runes int64
 	content, err := p.mainContent(main)
 	if err != nil {
@@ -52,6 +65,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 	}
 	w := newWalker(content, main, num, &runes, opt.MaxTextRunes)
 	w.root = "document"
+	w.notes = notes
 	body, err := w.document()
 	content.Close()
 	if err != nil {
@@ -76,7 +90,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		if ref.footer {
 			kind = text.Footer
 		}
-		if err := p.addStory(doc, kind, part, num, &runes); err != nil {
+		if err := p.addStory(doc, kind, part, num, notes, &runes); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +99,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		rel  string
 	}{{text.Footnote, "footnotes"}, {text.Endnote, "endnotes"}, {text.Comment, "comments"}} {
 		if part := target(s.rel); part != "" {
-			if err := p.addStory(doc, s.kind, part, num, &runes); err != nil {
+			if err := p.addStory(doc, s.kind, part, num, notes, &runes); err != nil {
 				return nil, err
 			}
 		}
@@ -98,7 +112,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 
 // addStory walks a header, footer, notes or comments part. Notes parts
 // hold separator notes (w:type="separator", ...) that are not text.
-func (p *pkg) addStory(doc *text.Document, kind text.StoryKind, part string, num *numbering, runes *int64) error {
+func (p *pkg) addStory(doc *text.Document, kind text.StoryKind, part string, num *numbering, notes *notes, runes *int64) error {
 	rc, err := p.open(part)
 	if err != nil {
 		return err
@@ -106,6 +120,7 @@ func (p *pkg) addStory(doc *text.Document, kind text.StoryKind, part string, num
 	defer rc.Close()
 	w := newWalker(rc, part, num, runes, p.opt.MaxTextRunes)
 	w.skipSeparatorNotes = true
+	w.notes = notes
 	blocks, err := w.document()
 	if err != nil {
 		return err

@@ -157,7 +157,7 @@ func TestFeatures(t *testing.T) {
 		"一、first\n" +
 		"（1）sub\n" +
 		"二、second\n" +
-		"joined to next\n"
+		"joined to next1\n" // the footnote's reference mark
 	if got := doc.PlainText(text.RenderOptions{}); got != want {
 		t.Errorf("main text:\n got %q\nwant %q", got, want)
 	}
@@ -218,4 +218,8 @@ func TestWordML(t *testing.T) {
 	if got := doc.PlainText(text.RenderOptions{AllStories: true}); got != "正文\n1\t2\n=== header ===\n页眉\n" {
 		t.Errorf("%q", got)
 	}
+}
+
+func extractBytes(b []byte) (*text.Document, error) {
+	return Extract(bytes.NewReader(b), int64(len(b)), Options{})
 }

@@ -1,8 +1,10 @@
 package docx
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +43,14 @@ func FuzzWalker(f *testing.F) {
 	f.Add(`<w:document ` + wNS + `><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p></w:body></w:document>`)
 	f.Add(`<w:document ` + wNS + `><w:body><w:tbl><w:tr><w:tc><w:p><w:r><w:fldChar w:fldCharType="begin"/><w:instrText>X</w:instrText><w:fldChar w:fldCharType="separate"/><w:t>r</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body></w:document>`)
 	f.Add(`<w:document ` + wNS + ` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body><w:p><w:r><mc:AlternateContent><mc:Choice><w:txbxContent><w:p><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:p></w:txbxContent></mc:Choice></mc:AlternateContent></w:r></w:p></w:body></w:document>`)
+	// the issue-13 cases: note marks, symbols, placeholders, XML slips
+	f.Add(`<w:document ` + wNS + `><w:body><w:p><w:r><w:t>R&D</w:t><w:footnoteReference w:id="1"/><w:footnoteReference w:customMarkFollows="1" w:id="2"/><w:sym w:font="Wingdings" w:char="F0FC"/></w:r><w:r><w:rPr><w:i/ ><w:rFonts w:ascii="Symbol"/></w:rPr><w:t>a` + "\uF0B7" + `</w:t><w:footnoteRef/><w:t> x</w:t></w:r></w:p></w:body></w:document>`)
+	f.Add(`<w:document ` + wNS + `><w:body><w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p><w:fldSimple w:instr="MACROBUTTON A [b]"/><w:r><w:fldChar w:fldCharType="begin"/><w:instrText> MACROBUTTON N [x]</w:instrText><w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt></w:body></w:document>`)
+	if b, err := os.ReadFile("testdata/gaps/pandoc-docx.normalize.docx"); err == nil {
+		if d, err := documentXML(b); err == nil {
+			f.Add(d)
+		}
+	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		if !strings.Contains(doc, "<") {
 			return
@@ -49,6 +59,21 @@ func FuzzWalker(f *testing.F) {
 		d, err := Extract(bytes.NewReader(b), int64(len(b)), Options{MaxTextRunes: 1 << 20})
 		checkOutcome(t, d, err)
 	})
+}
+
+// documentXML returns the document.xml of a package, for seeds.
+func documentXML(b []byte) (string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return "", err
+	}
+	rc, err := zr.Open("word/document.xml")
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	d, err := io.ReadAll(rc)
+	return string(d), err
 }
 
 func checkOutcome(t *testing.T, doc *text.Document, err error) {

@@ -1,11 +1,14 @@
 package docx
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
+	"github.com/policytext/policytext/pkg/codepage"
 	"github.com/policytext/policytext/pkg/text"
 )
 
@@ -24,6 +27,56 @@ type numbering struct {
 type numDef struct {
 	abstractID string
 	starts     map[int]int
+	// levels replaces the abstract list's levels where a w:lvlOverride
+	// carries its own w:lvl; nil when the instance only restarts levels.
+	levels []text.ListLevel
+}
+
+// level reads one w:lvl. The label's characters are drawn in the level's
+// font: a symbol font maps them to Unicode (Symbol's U+F0B7 is "•",
+// Wingdings' U+F0A7 "▪"), and Word's default second-level bullet, the
+// letter "o" in Courier New, is the hollow bullet it looks like, "◦"
+// (U+25E6), as LibreOffice renders it (the same rule as package msdoc).
+func (l xmlLvl) level() text.ListLevel {
+	lv := text.ListLevel{Start: 1, Format: "decimal", Follow: " "}
+	if l.Start != nil {
+		lv.Start, _ = strconv.Atoi(l.Start.Val)
+	}
+	if l.NumFmt != nil {
+		lv.Format = l.NumFmt.Val
+	}
+	if l.LvlText != nil {
+		lv.Pattern = lvlPattern(l.LvlText.Val)
+	}
+	if l.Suff != nil && l.Suff.Val == "nothing" {
+		lv.Follow = "" // "tab" (the default) and "space" read as a space
+	}
+	lv.Legal = l.IsLgl != nil && onOff(l.IsLgl.Val)
+	if l.Restart != nil {
+		if v, err := strconv.Atoi(l.Restart.Val); err == nil && v >= 0 {
+			// w:lvlRestart is 1-based: restart after level v; 0: never
+			lv.HasRestartLimit, lv.RestartLimit = true, v
+		}
+	}
+	font := ""
+	if l.Fonts != nil {
+		font = cmp.Or(l.Fonts.ASCII, l.Fonts.HAnsi)
+		if codepage.IsSymbolFont(l.Fonts.HAnsi) {
+			font = l.Fonts.HAnsi
+		}
+	}
+	for i, r := range lv.Pattern {
+		if r < text.MaxListLevels {
+			continue
+		}
+		if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
+			lv.Pattern[i] = m
+		}
+	}
+	if lv.Format == "bullet" && string(lv.Pattern) == "o" && strings.EqualFold(font, "Courier New") {
+		lv.Pattern = []rune{'◦'}
+	}
+	return lv
 }
 
 type styleDef struct {
@@ -37,17 +90,24 @@ type xmlVal struct {
 	Val string `xml:"val,attr"`
 }
 
+type xmlLvl struct {
+	Ilvl    int     `xml:"ilvl,attr"`
+	Start   *xmlVal `xml:"start"`
+	NumFmt  *xmlVal `xml:"numFmt"`
+	LvlText *xmlVal `xml:"lvlText"`
+	Suff    *xmlVal `xml:"suff"`
+	IsLgl   *xmlVal `xml:"isLgl"`
+	Restart *xmlVal `xml:"lvlRestart"`
+	Fonts   *struct {
+		ASCII string `xml:"ascii,attr"`
+		HAnsi string `xml:"hAnsi,attr"`
+	} `xml:"rPr>rFonts"`
+}
+
 type xmlNumbering struct {
 	Abstract []struct {
-		ID     string `xml:"abstractNumId,attr"`
-		Levels []struct {
-			Ilvl    int     `xml:"ilvl,attr"`
-			Start   *xmlVal `xml:"start"`
-			NumFmt  *xmlVal `xml:"numFmt"`
-			LvlText *xmlVal `xml:"lvlText"`
-			Suff    *xmlVal `xml:"suff"`
-			IsLgl   *xmlVal `xml:"isLgl"`
-		} `xml:"lvl"`
+		ID     string   `xml:"abstractNumId,attr"`
+		Levels []xmlLvl `xml:"lvl"`
 	} `xml:"abstractNum"`
 	Nums []struct {
 		ID        int    `xml:"numId,attr"`
@@ -55,6 +115,7 @@ type xmlNumbering struct {
 		Overrides []struct {
 			Ilvl  int     `xml:"ilvl,attr"`
 			Start *xmlVal `xml:"startOverride"`
+			Lvl   *xmlLvl `xml:"lvl"`
 		} `xml:"lvlOverride"`
 	} `xml:"num"`
 }
@@ -73,7 +134,7 @@ type xmlStyles struct {
 }
 
 func decodePart(r io.Reader, name string, v any) error {
-	if err := xml.NewDecoder(r).Decode(v); err != nil {
+	if err := xml.NewDecoder(newLenientReader(r)).Decode(v); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrMalformedXML, name, err)
 	}
 	return nil
@@ -96,31 +157,30 @@ func readNumbering(num, styles io.Reader, numName, stylesName string) (*numberin
 				if l.Ilvl < 0 || l.Ilvl >= text.MaxListLevels {
 					continue
 				}
-				lv := &levels[l.Ilvl]
-				if l.Start != nil {
-					lv.Start, _ = strconv.Atoi(l.Start.Val)
-				}
-				if l.NumFmt != nil {
-					lv.Format = l.NumFmt.Val
-				}
-				if l.LvlText != nil {
-					lv.Pattern = lvlPattern(l.LvlText.Val)
-				}
-				if l.Suff != nil && l.Suff.Val == "nothing" {
-					lv.Follow = "" // "tab" (the default) and "space" read as a space
-				}
-				lv.Legal = l.IsLgl != nil && l.IsLgl.Val != "0" && l.IsLgl.Val != "false"
+				levels[l.Ilvl] = l.level()
 			}
 			n.abstract[a.ID] = levels
 		}
 		for _, d := range x.Nums {
 			def := numDef{abstractID: d.Abstract.Val}
 			for _, o := range d.Overrides {
+				if o.Ilvl < 0 || o.Ilvl >= text.MaxListLevels {
+					continue
+				}
 				if o.Start != nil {
 					if def.starts == nil {
 						def.starts = map[int]int{}
 					}
 					def.starts[o.Ilvl], _ = strconv.Atoi(o.Start.Val)
+				}
+				if o.Lvl != nil {
+					// a replaced level: this instance's own definition
+					// of the level, numbered with the list's counters
+					if def.levels == nil {
+						def.levels = make([]text.ListLevel, text.MaxListLevels)
+						copy(def.levels, n.abstract[def.abstractID])
+					}
+					def.levels[o.Ilvl] = o.Lvl.level()
 				}
 			}
 			n.nums[d.ID] = def
@@ -203,6 +263,9 @@ func (n *numbering) label(p paraProps) string {
 		return ""
 	}
 	levels := n.abstract[def.abstractID]
+	if def.levels != nil {
+		levels = def.levels
+	}
 	if levels == nil || ilvl < 0 || ilvl >= len(levels) {
 		return ""
 	}

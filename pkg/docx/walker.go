@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/policytext/policytext/pkg/codepage"
 	"github.com/policytext/policytext/pkg/text"
 )
 
@@ -53,8 +55,8 @@ type walker struct {
 	depth    int
 	para     []byte
 	carry    string // text of a paragraph whose mark was deleted
-	fields   []bool // per open complex field: true once past "separate"
-	hidden   int    // open fields still in their instruction
+	fields   []field
+	hidden   int // open fields still in their instruction
 	textbox  []text.Block
 	hdrRefs  []headerRef
 	inlineHF []text.Story // Word 2003 XML keeps headers in w:sectPr
@@ -66,10 +68,34 @@ type walker struct {
 	skipSeparatorNotes bool
 	runes              *int64
 	maxRunes           int64
+	// notes numbers the note reference marks (nil: no marks, as in Word
+	// 2003 XML, whose notes are inline).
+	notes *notes
+	// note is the footnote or endnote being read in a notes part.
+	note noteRef
+	// afterNoteMark: a note's own mark was just written; its text follows
+	// after exactly one space.
+	afterNoteMark bool
+	// runFont is the run's fonts as its direct formatting names them
+	// (w:rFonts ascii for U+0000-U+007F, hAnsi for the rest, the private-use
+	// codes of symbol fonts included), each "" unless a symbol font.
+	runFont runFonts
 }
 
+// runFonts are the symbol fonts of a run by character range.
+type runFonts struct{ ascii, hAnsi string }
+
+// field is an open complex field (w:fldChar begin ... end).
+type field struct {
+	inResult bool   // past "separate"
+	instr    []byte // the instruction, kept while short
+}
+
+// maxInstr bounds the instruction text kept per field.
+const maxInstr = 1024
+
 func newWalker(r io.Reader, part string, num *numbering, runes *int64, maxRunes int64) *walker {
-	return &walker{dec: xml.NewDecoder(r), part: part, num: num, runes: runes, maxRunes: maxRunes}
+	return &walker{dec: xml.NewDecoder(newLenientReader(r)), part: part, num: num, runes: runes, maxRunes: maxRunes}
 }
 
 func (w *walker) token() (xml.Token, error) {
@@ -194,6 +220,11 @@ func (w *walker) block(t xml.StartElement, out *[]text.Block) error {
 			if typ, _ := attr(t, "type"); w.skipSeparatorNotes && typ != "" && typ != "normal" {
 				return w.skip()
 			}
+			id, _ := attr(t, "id")
+			w.note = noteRef{endnote: t.Name.Local == "endnote", id: id}
+			err := w.blockContent(out)
+			w.note = noteRef{}
+			return err
 		case "del", "moveFrom", "sdtPr", "sdtEndPr", "pPr", "rPr", "tblPr", "tblGrid", "trPr", "tcPr",
 			"altChunk", "docPr", "fonts", "lists", "styles", "background", "fldData":
 			return w.skip()
@@ -230,6 +261,7 @@ func (w *walker) paragraph() (text.Block, bool, error) {
 	if err := w.inline(&props); err != nil {
 		return text.Block{}, false, err
 	}
+	w.afterNoteMark = false
 	s := string(w.para)
 	if props.markDeleted {
 		w.carry = s
@@ -256,9 +288,53 @@ type paraProps struct {
 func (w *walker) visible() bool { return w.hidden == 0 }
 
 func (w *walker) add(s string) {
-	if w.visible() {
+	if w.visible() && s != "" && w.noteGap(s) {
 		w.para = append(w.para, s...)
 	}
+}
+
+// noteGap is called before s is added to the paragraph and reports whether
+// it is still to be added: right after a note's own mark, white space
+// becomes exactly one space before the text.
+func (w *walker) noteGap(s string) bool {
+	if !w.afterNoteMark {
+		return true
+	}
+	if strings.Trim(s, " \t") == "" {
+		return false
+	}
+	w.afterNoteMark = false
+	w.para = append(w.para, ' ')
+	return true
+}
+
+// addText adds the characters of a w:t, through the run's symbol font.
+func (w *walker) addText(s []byte) {
+	if !w.visible() || len(s) == 0 {
+		return
+	}
+	if w.runFont != (runFonts{}) {
+		var b []byte
+		for _, r := range string(s) {
+			font := w.runFont.hAnsi
+			if r < 0x80 {
+				font = w.runFont.ascii
+			}
+			if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
+				r = m
+			}
+			b = utf8.AppendRune(b, r)
+		}
+		s = b
+	}
+	if w.afterNoteMark {
+		t := strings.TrimLeft(string(s), " \t")
+		if t == "" {
+			return
+		}
+		s = []byte(t)
+	}
+	w.add(string(s))
 }
 
 // inline reads the content of a paragraph (or of any element inside one)
@@ -291,27 +367,66 @@ func (w *walker) inlineW(t xml.StartElement, props *paraProps) error {
 	case "noBreakHyphen":
 		w.add("\u2011")
 	case "sym":
+		// a symbol inserted from a font: its code in that font (F0B7 or
+		// B7 in Symbol is "•")
 		if c, ok := attr(t, "char"); ok {
-			if v, err := strconv.ParseUint(c, 16, 32); err == nil && utf8.ValidRune(rune(v)) {
-				w.add(string(rune(v)))
+			if v, err := strconv.ParseUint(c, 16, 32); err == nil && utf8.ValidRune(rune(v)) && v >= 0x20 {
+				r := rune(v)
+				font, _ := attr(t, "font")
+				if m, ok := codepage.SymbolRune(font, r); ok && m != 0 {
+					r = m
+				}
+				w.add(string(r))
 			}
 		}
+	case "footnoteReference", "endnoteReference":
+		w.add(w.notes.reference(t))
+	case "footnoteRef", "endnoteRef":
+		// the note's own mark, at the start of its text
+		if mark := w.notes.mark(w.note); mark != "" {
+			w.add(mark)
+			w.afterNoteMark = true
+		}
+	case "r":
+		saved := w.runFont
+		w.runFont = runFonts{}
+		err := w.inline(props)
+		w.runFont = saved
+		return err
+	case "rPr":
+		return w.rPr()
+	case "instrText":
+		return w.instrText()
+	case "fldSimple":
+		// a simple field: its runs are the result; without any, a
+		// MACROBUTTON shows its display text
+		before := len(w.para)
+		if err := w.inline(props); err != nil {
+			return err
+		}
+		if len(w.para) == before {
+			instr, _ := attr(t, "instr")
+			w.add(macroButtonText(instr))
+		}
+		return nil
 	case "fldChar":
 		switch typ, _ := attr(t, "fldCharType"); typ {
 		case "begin":
-			w.fields = append(w.fields, false)
+			w.fields = append(w.fields, field{})
 			w.hidden++
 		case "separate":
-			if n := len(w.fields); n > 0 && !w.fields[n-1] {
-				w.fields[n-1] = true
+			if n := len(w.fields); n > 0 && !w.fields[n-1].inResult {
+				w.fields[n-1].inResult = true
 				w.hidden--
 			}
 		case "end":
 			if n := len(w.fields); n > 0 {
-				if !w.fields[n-1] {
-					w.hidden--
-				}
+				f := w.fields[n-1]
 				w.fields = w.fields[:n-1]
+				if !f.inResult {
+					w.hidden--
+					w.add(macroButtonText(string(f.instr)))
+				}
 			}
 		}
 	case "pPr":
@@ -324,9 +439,9 @@ func (w *walker) inlineW(t xml.StartElement, props *paraProps) error {
 		return w.inline(props)
 	case "tbl":
 		return w.skip()
-	case "del", "moveFrom", "delText", "instrText", "delInstrText", "rt", "rPr", "sdtPr", "sdtEndPr",
-		"fldData", "footnoteReference", "endnoteReference", "commentReference", "annotationRef",
-		"footnoteRef", "endnoteRef", "separator", "continuationSeparator", "softHyphen", "lastRenderedPageBreak":
+	case "del", "moveFrom", "delText", "delInstrText", "rt", "sdtPr", "sdtEndPr",
+		"fldData", "commentReference", "annotationRef",
+		"separator", "continuationSeparator", "softHyphen", "lastRenderedPageBreak":
 		return w.skip()
 	default:
 		// w:r, w:hyperlink, w:smartTag, w:customXml, w:ins, w:moveTo,
@@ -346,8 +461,29 @@ func (w *walker) chars() error {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			if w.visible() {
-				w.para = append(w.para, t...)
+			w.addText(t)
+		case xml.StartElement:
+			if err := w.skip(); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// instrText appends a w:instrText to the instruction of the innermost
+// field while that field is still in its instruction.
+func (w *walker) instrText() error {
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if n := len(w.fields); n > 0 && !w.fields[n-1].inResult && len(w.fields[n-1].instr)+len(t) <= maxInstr {
+				w.fields[n-1].instr = append(w.fields[n-1].instr, t...)
 			}
 		case xml.StartElement:
 			if err := w.skip(); err != nil {
@@ -357,6 +493,32 @@ func (w *walker) chars() error {
 			return nil
 		}
 	}
+}
+
+// macroButtonText is what Word shows for a field without a result: a
+// MACROBUTTON field (template placeholders such as "[Click here]") shows
+// its display text, the instruction after the macro name. Other fields
+// without a result show nothing.
+func macroButtonText(instr string) string {
+	f := strings.TrimLeft(instr, " \t")
+	name, rest, ok := cutWord(f)
+	if !ok || !strings.EqualFold(name, "MACROBUTTON") {
+		return ""
+	}
+	_, rest, ok = cutWord(strings.TrimLeft(rest, " \t"))
+	if !ok {
+		return ""
+	}
+	return strings.TrimLeft(rest, " \t")
+}
+
+// cutWord splits s at its first space or tab.
+func cutWord(s string) (word, rest string, ok bool) {
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, "", s != ""
+	}
+	return s[:i], s[i:], true
 }
 
 // pPr reads the paragraph's style, numbering and a deleted mark.
@@ -407,9 +569,40 @@ func (w *walker) pPr(props *paraProps) error {
 					return err
 				}
 				depth--
+			case "sectPr":
+				// this paragraph ends a section: its headers, footers and
+				// note numbering
+				if err := w.sectPr(); err != nil {
+					return err
+				}
+				depth--
 			}
 		}
 	}
+}
+
+// rPr reads a run's properties: the fonts its direct formatting names, when
+// they are symbol fonts (w:rFonts ascii and hAnsi; a font only a style sets
+// is not seen, as in package msdoc). The properties before a tracked
+// change (w:rPrChange) are not current.
+func (w *walker) rPr() error {
+	return w.children(func(t xml.StartElement) error {
+		if isW(t.Name) && t.Name.Local == "rFonts" {
+			ascii, _ := attr(t, "ascii")
+			hAnsi, ok := attr(t, "hAnsi")
+			if !ok {
+				hAnsi = ascii // one font named for both, as some writers do
+			}
+			w.runFont = runFonts{}
+			if codepage.IsSymbolFont(ascii) {
+				w.runFont.ascii = ascii
+			}
+			if codepage.IsSymbolFont(hAnsi) {
+				w.runFont.hAnsi = hAnsi
+			}
+		}
+		return w.skip()
+	})
 }
 
 // textBox reads a w:txbxContent into the text-box story, keeping the
@@ -505,11 +698,23 @@ func (w *walker) containsDel() (bool, error) {
 // sectPr notes the header and footer references of a section; Word 2003
 // XML has the headers themselves inside.
 func (w *walker) sectPr() error {
-	return w.children(func(t xml.StartElement) error {
+	var restart [2]bool
+	err := w.children(func(t xml.StartElement) error {
 		if !isW(t.Name) {
 			return w.skip()
 		}
 		switch t.Name.Local {
+		case "footnotePr", "endnotePr":
+			kind := 0
+			if t.Name.Local == "endnotePr" {
+				kind = 1
+			}
+			return w.children(func(t xml.StartElement) error {
+				if v, _ := attr(t, "val"); isW(t.Name) && t.Name.Local == "numRestart" && v == "eachSect" {
+					restart[kind] = true
+				}
+				return w.skip()
+			})
 		case "headerReference", "footerReference":
 			for _, a := range t.Attr {
 				if a.Name.Local == "id" {
@@ -531,4 +736,6 @@ func (w *walker) sectPr() error {
 		}
 		return w.skip()
 	})
+	w.notes.endSection(restart)
+	return err
 }

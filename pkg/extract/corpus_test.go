@@ -13,15 +13,20 @@ import (
 )
 
 // docxTools are the references for .docx (research docx §D): pandoc's plain
-// writer (body, text boxes, notes), mammoth's raw text (the same) and node
-// word-extractor (every story).
-var docxTools = []string{"pandoc", "mammoth", "word-extractor"}
+// writer (body, text boxes, notes), mammoth's raw text (the same), node
+// word-extractor (every story) and LibreOffice's text export (the body
+// only), the one that prints note marks and list labels as we do.
+var docxTools = []string{"pandoc", "mammoth", "word-extractor", "soffice"}
 
 func docxScope(doc *text.Document, tool string) string {
 	var b strings.Builder
 	for _, s := range doc.Stories {
 		keep := true
-		if tool != "word-extractor" {
+		switch tool {
+		case "soffice":
+			keep = s.Kind == text.Main
+		case "word-extractor":
+		default:
 			keep = s.Kind == text.Main || s.Kind == text.TextBox || s.Kind == text.Footnote || s.Kind == text.Endnote
 		}
 		if keep {
@@ -47,12 +52,24 @@ var docxKnownUnread = map[string]error{
 	// (pandoc, LibreOffice, mammoth and word-extractor refuse it too; only
 	// docx2txt prints something).
 	"apache__poi/ExternalEntityInText.docx": ErrCorrupt,
+	// Agile-encrypted; LibreOffice opened it without being given a
+	// password, so it is the built-in default one ("VelvetSweatshop") that
+	// Office and LibreOffice try by themselves. We refuse every encrypted
+	// package (ErrEncrypted is permanent by design); only the soffice
+	// reference, added in issue 13, reads it.
+	"apache__poi/protected_agile.docx": ErrEncrypted,
 }
 
 // TestCorpusDocx: every .docx/.docm of the public corpus through the entry
 // point; encrypted and truncated ones give typed errors; agreement with
 // pandoc, mammoth and word-extractor at least each one's.
 func TestCorpusDocx(t *testing.T) {
+	if testing.Short() {
+		// apache__poi/bug65649.docx holds 15 MB of XML: about 1 s plain,
+		// 24-30 s under -race on this machine, at extract's 30 s limit
+		// (it then fails as a timeout, on main before issue 13 too).
+		t.Skip("SKIPPED: -short: the .docx corpus runs in the full test (go test ./pkg/extract)")
+	}
 	files := corpustest.Files(t, corpustest.Dir, ".docx", ".docm")
 	corpustest.Run(t, corpustest.Config{
 		Dir: corpustest.Dir, RefsDir: corpustest.RefsDir,

@@ -3,18 +3,6 @@
 // dispatches to the format's parser, and applies limits of size and time.
 // Portal attachments named .doc are often .docx, RTF, Word 2003 XML, Word 2
 // or an HTML error page; each ends as text or as a typed error.
-//
-// Example:
-//
-//	res, err := extract.Bytes(ctx, data, extract.Options{})
-//	switch {
-//	case errors.Is(err, extract.ErrEncrypted):
-//		// permanent: record "needs a password"
-//	case err != nil:
-//		// permanent for every sentinel of this package
-//	default:
-//		fmt.Println(res.Format, res.Doc.PlainText(text.RenderOptions{}))
-//	}
 package extract
 
 import (

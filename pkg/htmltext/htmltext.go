@@ -3,11 +3,6 @@
 // paragraph, <br> is a line break inside one, table cells of a row are
 // joined by TAB, entities are decoded, and scripts and styles are dropped.
 // A block that holds only a <br> (<p><br></p>) is an empty paragraph.
-//
-// Example:
-//
-//	paras := htmltext.Paragraphs(`<p>第一条</p><p><br></p><table><tr><td>A</td><td>B</td></tr></table>`)
-//	// []string{"第一条", "", "A\tB"}
 package htmltext
 
 import (

@@ -9,16 +9,6 @@
 // conventions (one line per paragraph, table cells joined by TAB, a manual
 // line break is "\n", page and section breaks produce nothing).
 //
-// Example:
-//
-//	f, _ := os.Open("notice.doc")
-//	st, _ := f.Stat()
-//	doc, err := msdoc.Extract(f, st.Size(), msdoc.Options{})
-//	if errors.Is(err, msdoc.ErrEncrypted) {
-//		// permanent: tell the user the file needs a password
-//	}
-//	fmt.Print(doc.PlainText(text.RenderOptions{}))
-//
 // How the text is found ([MS-DOC], checked against POI, LibreOffice and
 // antiword):
 //

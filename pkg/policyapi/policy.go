@@ -13,14 +13,6 @@
 // The sample server serves recorded records and attachment files from an
 // fs.FS, with optional fault injection, for tests and the all-in-one demo;
 // package policyapitest has a hostile one.
-//
-// Example:
-//
-//	c := policyapi.NewClient(policyapi.ClientConfig{BaseURL: policyapi.DefaultAPIURL, Token: os.Getenv("POLICY_API_TOKEN")}, log)
-//	rep, err := c.CrawlWithReport(ctx, 50, func(p policyapi.Policy) error {
-//		fmt.Println(p.ID, p.PolicyTitle, len(p.Files))
-//		return nil
-//	})
 package policyapi
 
 import (

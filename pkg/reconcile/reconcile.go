@@ -45,12 +45,6 @@
 // numbers (a missing paragraph, a truncated tail, a rewritten sentence) is
 // not tagged but gives in "numbers" how many certain numbers its text holds
 // (the larger count of its two sides).
-//
-// Example:
-//
-//	web := strings.Join(htmltext.Paragraphs(policy.PolicyText), "\n")
-//	rep := reconcile.Compare(attachmentText, web, reconcile.Options{})
-//	fmt.Println(rep.Verdict) // "match", "differs", "truncated", ...
 package reconcile
 
 import (

@@ -25,6 +25,9 @@ func FuzzExtract(f *testing.F) {
 		f.Add(b[:min(len(b), 16<<10)])
 	}
 	f.Add([]byte(`{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset134 SimSun;}}\f0\'d6\'d0\trowd\intbl A\cell\row{\field{\*\fldinst X}{\fldrslt y}}\u20013?\par}`))
+	// note marks and symbol fonts
+	f.Add([]byte(`{\rtf1\ansi{\fonttbl{\f1\fcharset2 Symbol;}{\f2 Wingdings{\*\falt W};}}\ftnnalc\aftnstart3 a{\super\chftn}{\footnote\ftnalt{\super\chftn} n\par}{\f1 \'b7a}{\f2\u61692?}\par}`))
+	f.Add([]byte(`{\rtf1 {\field{\*\fldinst {MACROBUTTON N [}{x]}}{\fldrslt {\field{\*\fldinst MACROBUTTON A b}}}}{\footnote a}{\header b}\par}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc, err := Extract(bytes.NewReader(b), int64(len(b)), Options{MaxTextRunes: 1 << 20})
 		if err != nil {

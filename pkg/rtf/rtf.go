@@ -8,15 +8,30 @@
 // tables, stylesheet, info, pictures, objects, field instructions), field
 // results, tables (\cell, \row, \nestcell, \nestrow, \intbl, \itap), list
 // labels (\listtext), tracked deletions (\deleted), and headers, footers,
-// footnotes and comments as separate stories.
+// footnotes, endnotes (\ftnalt) and comments as separate stories.
 //
-// Example:
+// Note reference marks follow the text package doc ("Note reference
+// marks"): an automatic mark (\chftn) in the text is the next note's
+// number, in the format the document sets (\ftnnar ... \ftnnchi,
+// \aftnnar ... for endnotes, \ftnstartN; Word's defaults 1, 2, 3 and i,
+// ii, iii), and inside the note it is that note's number followed by
+// exactly one space; a custom mark is ordinary text. Whether a note is an
+// endnote is read from the control words right after its \footnote (Word
+// writes "{\footnote \ftnalt ...}"). A note, header, footer or comment
+// group ends its last paragraph when it closes, \par or not (Word ends a
+// note's text with its group).
 //
-//	doc, err := rtf.Extract(bytes.NewReader(b), int64(len(b)), rtf.Options{})
-//	if err != nil {
-//		return err
-//	}
-//	fmt.Print(doc.PlainText(text.RenderOptions{}))
+// Symbol fonts: characters in a font whose font-table name is Symbol or
+// Wingdings (plain bytes, \'hh escapes and \uN in the U+F020-U+F0FF
+// range) are codes in that font and mapped to Unicode with
+// codepage.SymbolRune ("\'b7" in Symbol is "•").
+//
+// Fields show their result (\fldrslt); a field whose result shows nothing
+// shows nothing, except MACROBUTTON, which shows its display text (the
+// instruction after the macro's name: template placeholders such as
+// "[Click here]"), as package docx does.
+//
+// See the package example for a complete call.
 package rtf
 
 import (
@@ -25,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/policytext/policytext/pkg/codepage"
@@ -68,6 +84,7 @@ const (
 	destHeader
 	destFooter
 	destFootnote
+	destEndnote
 	destComment
 	destFontTable
 )
@@ -82,23 +99,50 @@ type state struct {
 	itap      int
 	font      int
 	fontEntry int // in the font table: the font being defined
+	// symFont is the current font's name when it is a symbol font
+	// (Symbol, Wingdings): its characters are codes in that font.
+	symFont string
+	// inNote: inside a \footnote group (its \chftn is the note's own mark)
+	inNote bool
+	// field is the number of \field groups open around this one (an index
+	// into reader.fields plus one), inInstr: inside a field's \fldinst.
+	field   int
+	inInstr bool
 }
 
+// field is an open \field group: its instruction (kept while short) and
+// whether its result showed anything.
+type field struct {
+	instr     []byte
+	hadResult bool
+}
+
+// maxInstr bounds the instruction text kept per field.
+const maxInstr = 1024
+
 type reader struct {
-	opt     Options
-	data    []byte
-	pos     int
-	st      state
-	stack   []state
-	ansi    *codepage.Decoder
-	fonts   map[int]*codepage.Decoder
-	stories map[dest]*builder
-	order   []dest
-	pending []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
-	skip    int    // fallback characters still to skip after \uN
-	runes   int64
+	opt   Options
+	data  []byte
+	pos   int
+	st    state
+	stack []state
+	ansi  *codepage.Decoder
+	fonts map[int]*codepage.Decoder
+	// symFonts names the fonts of the font table that are symbol fonts.
+	symFonts map[int]string
+	fontName []byte // the name of the font table entry being read
+	stories  map[dest]*builder
+	order    []dest
+	pending  []byte // \'hh bytes not decoded yet (a double-byte pair may be split over two escapes)
+	skip     int    // fallback characters still to skip after \uN
+	runes    int64
 	// starDest: the previous token was \* (ignorable destination)
 	starDest bool
+	notes    noteNumbers
+	fields   []field
+	// afterNoteMark: a note's own mark was just written; its text follows
+	// after exactly one space.
+	afterNoteMark bool
 }
 
 // Extract reads an RTF document of the given size from r.
@@ -120,7 +164,7 @@ func Extract(r io.ReaderAt, size int64, opt Options) (doc *text.Document, err er
 		return nil, fmt.Errorf("rtf: read: %w", err)
 	}
 	rd := &reader{opt: opt, data: data, ansi: codepage.CP1252(), fonts: map[int]*codepage.Decoder{},
-		stories: map[dest]*builder{}}
+		symFonts: map[int]string{}, stories: map[dest]*builder{}, notes: newNoteNumbers()}
 	if err := rd.run(); err != nil {
 		return nil, err
 	}
@@ -152,7 +196,13 @@ func (rd *reader) run() error {
 			if len(rd.stack) == 0 {
 				return fmt.Errorf("%w: unbalanced '}' at byte %d", ErrMalformed, rd.pos)
 			}
-			rd.st = rd.stack[len(rd.stack)-1]
+			outer := rd.stack[len(rd.stack)-1]
+			rd.endStory(outer)
+			done := rd.st.field > outer.field
+			rd.st = outer
+			if done {
+				rd.endField()
+			}
 			rd.stack = rd.stack[:len(rd.stack)-1]
 			rd.pos++
 			rd.skip = 0
@@ -193,6 +243,12 @@ func (rd *reader) flush() {
 	}
 	p := rd.pending
 	rd.pending = rd.pending[:0]
+	if rd.st.symFont != "" {
+		for _, c := range p {
+			rd.emit(rune(c))
+		}
+		return
+	}
 	rd.st.cp.Each(p, func(r rune, _ int) { rd.emit(r) })
 }
 
@@ -221,7 +277,7 @@ func (rd *reader) control() error {
 			}
 			rd.pending = append(rd.pending, byte(v))
 			// a double-byte pair needs its second escape before decoding
-			if len(rd.pending) == 1 && rd.st.cp.IsDoubleByte(byte(v)) {
+			if len(rd.pending) == 1 && rd.st.symFont == "" && rd.st.cp.IsDoubleByte(byte(v)) {
 				return nil
 			}
 			rd.flush()
@@ -306,6 +362,9 @@ func (rd *reader) setDest(d dest) {
 
 // word handles one control word.
 func (rd *reader) word(name string, param int, hasParam bool) {
+	if name == "fldinst" && rd.st.field > 0 {
+		rd.st.inInstr = true
+	}
 	if skipDests[name] {
 		rd.st.dest = destSkip
 		return
@@ -313,12 +372,23 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 	switch name {
 	case "fonttbl":
 		rd.st.dest = destFontTable
+	case "field":
+		parent := 0
+		if len(rd.stack) > 0 {
+			parent = rd.stack[len(rd.stack)-1].field
+		}
+		if rd.st.field == parent { // one field per group
+			rd.fields = append(rd.fields, field{})
+			rd.st.field = len(rd.fields)
+		}
 	case "f":
 		if rd.st.dest == destFontTable {
 			rd.st.fontEntry = param
+			rd.fontName = rd.fontName[:0]
 			return
 		}
 		rd.st.font = param
+		rd.st.symFont = rd.symFonts[param]
 		if cp, ok := rd.fonts[param]; ok {
 			rd.st.cp = cp
 		} else {
@@ -354,6 +424,21 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 		rd.setDest(destFooter)
 	case "footnote":
 		rd.setDest(destFootnote)
+		rd.st.inNote = true
+	case "ftnalt":
+		// this \footnote is an endnote
+		if rd.st.dest == destFootnote {
+			rd.st.dest = destEndnote
+		}
+	case "chftn":
+		rd.chftn()
+	case "ftnnar", "ftnnalc", "ftnnauc", "ftnnrlc", "ftnnruc", "ftnnchi",
+		"aftnnar", "aftnnalc", "aftnnauc", "aftnnrlc", "aftnnruc", "aftnnchi":
+		rd.notes.setFormat(name)
+	case "ftnstart":
+		rd.notes.setStart(0, param)
+	case "aftnstart":
+		rd.notes.setStart(1, param)
 	case "annotation":
 		rd.setDest(destComment)
 	case "deleted":
@@ -369,6 +454,7 @@ func (rd *reader) word(name string, param int, hasParam bool) {
 		// (it would open that many tables).
 		rd.st.itap = min(max(param, 0), text.MaxTableDepth)
 	case "par":
+		rd.afterNoteMark = false
 		rd.b().endParagraph(rd.depth())
 	case "sect", "page", "column":
 		// breaks produce nothing
@@ -451,21 +537,173 @@ func (rd *reader) emitSkippable(r rune) {
 func (rd *reader) emit(r rune) { rd.emitRune(r) }
 
 func (rd *reader) emitRune(r rune) {
-	if rd.st.deleted || rd.st.dest == destSkip || rd.st.dest == destFontTable {
+	if rd.st.inInstr {
+		if f := &rd.fields[rd.st.field-1]; len(f.instr) < maxInstr {
+			f.instr = utf8.AppendRune(f.instr, r)
+		}
+		return
+	}
+	if rd.st.dest == destFontTable {
+		rd.fontText(r)
+		return
+	}
+	if rd.st.deleted || rd.st.dest == destSkip {
 		return
 	}
 	if r == 0 || (r < 0x20 && r != '\t' && r != '\n') || !utf8.ValidRune(r) {
 		return
 	}
-	rd.runes++
+	if rd.st.symFont != "" {
+		if m, ok := codepage.SymbolRune(rd.st.symFont, r); ok && m != 0 {
+			r = m
+		}
+	}
 	bl := rd.b()
+	if rd.afterNoteMark {
+		// right after a note's own mark: exactly one space before the
+		// note's text
+		if r == ' ' || r == '\t' {
+			return
+		}
+		rd.afterNoteMark = false
+		bl.para = append(bl.para, ' ')
+	}
+	rd.runes++
 	bl.para = utf8.AppendRune(bl.para, r)
+	if rd.st.field > 0 {
+		rd.fields[rd.st.field-1].hadResult = true
+	}
+}
+
+// endField closes the innermost \field group. A field whose result showed
+// nothing shows nothing, except MACROBUTTON, which shows its display text,
+// the instruction after the macro name (template placeholders such as
+// "[Click here]"), as in package docx.
+func (rd *reader) endField() {
+	n := len(rd.fields)
+	f := rd.fields[n-1]
+	rd.fields = rd.fields[:n-1]
+	if f.hadResult {
+		if rd.st.field > 0 { // the enclosing field's result holds it
+			rd.fields[rd.st.field-1].hadResult = true
+		}
+		return
+	}
+	for _, r := range macroButtonText(string(f.instr)) {
+		rd.emitRune(r)
+	}
+}
+
+// macroButtonText is the display text of a MACROBUTTON instruction
+// ("MACROBUTTON Name Display text"), "" for any other field.
+func macroButtonText(instr string) string {
+	const blank = " \t\r\n"
+	rest := strings.TrimLeft(instr, blank)
+	i := strings.IndexAny(rest, blank)
+	if i < 0 || !strings.EqualFold(rest[:i], "MACROBUTTON") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[i:], blank)
+	i = strings.IndexAny(rest, blank) // after the macro's name
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimLeft(rest[i:], blank)
+}
+
+// endStory is called when a group closes, before outer is restored: a
+// header, footer, note or comment group ends its last paragraph even
+// without a \par (Word ends a note's text with the group), so that the
+// next note starts a paragraph of its own.
+func (rd *reader) endStory(outer state) {
+	d := rd.st.dest
+	if d == outer.dest || d == destMain || d == destSkip || d == destFontTable {
+		return
+	}
+	rd.afterNoteMark = false
+	if bl := rd.stories[d]; bl != nil && len(bl.para) > 0 {
+		bl.endParagraph(rd.depth())
+	}
+}
+
+// fontText collects the name of a font table entry; the ";" ends it.
+func (rd *reader) fontText(r rune) {
+	if r != ';' {
+		if len(rd.fontName) < 256 {
+			rd.fontName = utf8.AppendRune(rd.fontName, r)
+		}
+		return
+	}
+	if name := string(bytes.TrimSpace(rd.fontName)); codepage.IsSymbolFont(name) {
+		rd.symFonts[rd.st.fontEntry] = name
+	}
+	rd.fontName = rd.fontName[:0]
+}
+
+// chftn is an automatic note mark (text package doc, "Note reference
+// marks"): in the text, the next note's number; inside the note, the
+// number of the note it opens, followed by exactly one space.
+func (rd *reader) chftn() {
+	if rd.st.dest == destSkip || rd.st.deleted {
+		return
+	}
+	if rd.st.inNote {
+		mark := rd.notes.current
+		if mark == "" {
+			return
+		}
+		bl := rd.b()
+		bl.para = append(bl.para, mark...)
+		rd.runes += int64(utf8.RuneCountInString(mark))
+		rd.afterNoteMark = true
+		return
+	}
+	kind := 0
+	if rd.nextNoteIsEndnote() {
+		kind = 1
+	}
+	mark := rd.notes.number(kind)
+	bl := rd.b()
+	bl.para = append(bl.para, mark...)
+	rd.runes += int64(utf8.RuneCountInString(mark))
+}
+
+// nextNoteIsEndnote looks ahead for the \footnote group that follows a
+// mark in the text: Word writes "{\footnote \ftnalt ...}" for an
+// endnote, its kind named at its start.
+func (rd *reader) nextNoteIsEndnote() bool {
+	ahead := rd.data[rd.pos:min(len(rd.data), rd.pos+512)]
+	i := bytes.Index(ahead, []byte(`\footnote`))
+	if i < 0 {
+		return false
+	}
+	// the control words right after \footnote, up to the first group or
+	// text
+	ahead = ahead[i+len(`\footnote`):]
+	for len(ahead) > 0 {
+		switch c := ahead[0]; {
+		case c == ' ' || c == '\r' || c == '\n':
+			ahead = ahead[1:]
+		case c == '\\' && len(ahead) > 1 && isLetter(ahead[1]):
+			j := 1
+			for j < len(ahead) && (isLetter(ahead[j]) || isDigit(ahead[j]) || ahead[j] == '-') {
+				j++
+			}
+			if string(ahead[1:j]) == "ftnalt" {
+				return true
+			}
+			ahead = ahead[j:]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (rd *reader) document() *text.Document {
 	doc := &text.Document{Format: "rtf", Version: "RTF"}
 	kinds := map[dest]text.StoryKind{destMain: text.Main, destHeader: text.Header, destFooter: text.Footer,
-		destFootnote: text.Footnote, destComment: text.Comment}
+		destFootnote: text.Footnote, destEndnote: text.Endnote, destComment: text.Comment}
 	main := rd.stories[destMain]
 	if main == nil {
 		main = &builder{}

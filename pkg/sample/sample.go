@@ -3,11 +3,6 @@
 // the rest built from their paragraphs) and one attachment per policy,
 // stored under the fileKey of its record. The sample portal server
 // (pkg/policyapi) serves it to tests and to the all-in-one demo.
-//
-// Example:
-//
-//	cat := sample.Catalogue()            // the API envelope, as JSON
-//	f, _ := sample.Files().Open("202404/da13243e9a1e444e9246b2ebda53410e.doc")
 package sample
 
 import (

@@ -1,17 +1,6 @@
 // Package sniff tells what a file really is from its first bytes, because
 // portal attachments are routinely mislabelled: a ".doc" may be a .docx, RTF,
 // Word 2003 XML, Word 2, or the HTML error page of a file server.
-//
-// Example:
-//
-//	head := make([]byte, sniff.HeadSize)
-//	n, _ := f.ReadAt(head, 0)
-//	switch sniff.Detect(head[:n]) {
-//	case sniff.OLE:
-//		// Word 97-2003 (or another compound file)
-//	case sniff.Zip:
-//		// maybe .docx
-//	}
 package sniff
 
 import (

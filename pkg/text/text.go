@@ -32,14 +32,6 @@
 // its mark followed by exactly one space ("1 Text of the note"), whatever
 // white space the file puts after an automatic mark; a custom mark is the
 // note's own first characters and keeps what follows it.
-//
-// Example:
-//
-//	doc := &text.Document{Stories: []text.Story{{Kind: text.Main, Blocks: []text.Block{
-//		text.Para("第一条"),
-//		text.TableBlock(text.Row{text.CellOf("序号"), text.CellOf("名称")}),
-//	}}}}
-//	fmt.Print(doc.PlainText(text.RenderOptions{})) // "第一条\n序号\t名称\n"
 package text
 
 import (

@@ -1,14 +1,6 @@
 // Package policyapitest serves a hostile stand-in for the portal's list
 // API, for tests of pkg/policyapi's client and of what uses it. Only tests
 // import it.
-//
-// Example:
-//
-//	p := policyapitest.NewPortal(policyapitest.Records(25, 1000), policyapitest.Tricks{AlwaysHasNext: true})
-//	srv := httptest.NewServer(p)
-//	defer srv.Close()
-//	c := policyapi.NewClient(policyapi.ClientConfig{BaseURL: srv.URL}, log)
-//	rep, err := c.CrawlWithReport(ctx, 10, fn) // ends, and says why in rep.Stop
 package policyapitest
 
 import (
