@@ -8,9 +8,9 @@ import (
 	"mime"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/minio/minio-go/v7"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/policytext/policytext/pkg/policyapi"
 )
@@ -148,39 +148,21 @@ func (s *Store) Record(ctx context.Context, policyID, fileID string) (Record, er
 // readers is how many objects one call reads at a time.
 const readers = 16
 
-// each runs fn for every index, readers at a time; the first error wins.
+// each runs fn for every index, readers at a time; the first error wins
+// and stops what has not started.
 func (s *Store) each(ctx context.Context, idx []int, fn func(int) error) error {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	sem := make(chan struct{}, readers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
 	for _, i := range idx {
-		sem <- struct{}{}
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			<-sem
+		if gctx.Err() != nil {
 			break
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		})
+		g.Go(func() error { return fn(i) })
 	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return firstErr
+	return ctx.Err()
 }
 
 // Compared is what the reconciler compares for a policy, read in one
