@@ -17,18 +17,7 @@ var testS3 *devstack.S3
 
 func TestMain(m *testing.M) {
 	devstack.RunClusterNodeIfAsked() // a node process never returns from it
-	dir, err := os.MkdirTemp("", "clustertest-s3-")
-	if err != nil {
-		panic(err)
-	}
-	testS3, err = devstack.StartS3(context.Background(), devstack.S3Config{Dir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	testS3.Stop()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(devstack.RunTestsWithS3(m, &testS3))
 }
 
 // startCluster starts three nodes, stopped when the test ends.

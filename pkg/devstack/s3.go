@@ -160,3 +160,20 @@ func freeAddr() (string, error) {
 	defer l.Close()
 	return l.Addr().String(), nil
 }
+
+// RunTestsWithS3 is the body of a TestMain for a package whose tests share
+// the process's one S3 server: it starts the server over a temporary
+// directory, sets *s3, runs the tests, stops the server and returns the
+// exit code for os.Exit.
+func RunTestsWithS3(m interface{ Run() int }, s3 **S3) int {
+	dir, err := os.MkdirTemp("", "devstack-s3-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	if *s3, err = StartS3(context.Background(), S3Config{Dir: dir}); err != nil {
+		panic(err)
+	}
+	defer (*s3).Stop()
+	return m.Run()
+}

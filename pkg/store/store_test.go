@@ -27,18 +27,7 @@ import (
 var testS3 *devstack.S3
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "store-s3-")
-	if err != nil {
-		panic(err)
-	}
-	testS3, err = devstack.StartS3(context.Background(), devstack.S3Config{Dir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	testS3.Stop()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(devstack.RunTestsWithS3(m, &testS3))
 }
 
 var buckets sync.Map
