@@ -49,7 +49,7 @@ func TestS3RoundTripAndAuth(t *testing.T) {
 	if err := st.PutOriginal(ctx, &rec, "doc", "application/msword", bytes.NewReader(big), int64(len(big))); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutRecord(ctx, rec); err != nil {
+	if err := st.PutResult(ctx, rec, ""); err != nil {
 		t.Fatal(err)
 	}
 	body, orig, err := st.OpenOriginal(ctx, rec.PolicyID, rec.FileID)

@@ -66,7 +66,7 @@ func (d *DeadLetters) record(ctx context.Context, dj queue.DeadJob) (string, err
 	rec = store.Record{PolicyID: job.PolicyID, FileID: job.FileID, FileName: job.FileName, FileURL: job.FileURL,
 		ErrorKind: deadLetterKind, Run: runPrefix + "dead", At: time.Now().UTC(),
 		Error: fmt.Sprintf("gave up after %d deliveries; the last ended without a recorded error (a crash or a timeout)", queue.JobMaxDeliver)}
-	if err := d.Store.PutRecord(ctx, rec); err != nil {
+	if err := d.Store.PutResult(ctx, rec, ""); err != nil {
 		return "", err
 	}
 	ev := queue.Extracted{PolicyID: rec.PolicyID, FileID: rec.FileID, Error: rec.Error, Run: rec.Run, Record: &rec}

@@ -203,7 +203,7 @@ func (e *Extractor) recordLastFailure(ctx context.Context, job queue.AttachmentJ
 	rec := store.Record{PolicyID: job.PolicyID, FileID: job.FileID, FileName: job.FileName, FileURL: job.FileURL,
 		ErrorKind: deadLetterKind, Run: run, At: time.Now().UTC(),
 		Error: fmt.Sprintf("gave up after %d deliveries: %v", e.maxDeliver, cause)}
-	if err := e.Store.PutRecord(ctx, rec); err != nil {
+	if err := e.Store.PutResult(ctx, rec, ""); err != nil {
 		return
 	}
 	queue.PublishExtracted(ctx, e.JS, queue.Extracted{PolicyID: rec.PolicyID, FileID: rec.FileID, Error: rec.Error, Run: run, Record: &rec})
@@ -262,7 +262,7 @@ func (e *Extractor) observe(ok bool, start time.Time, kind string) {
 // process downloads, extracts and stores one attachment. It returns the
 // stored record (successful, or failed for good), or an error when nothing
 // could be recorded and the job should be retried. Every write is an
-// overwrite of the same keys, and the record is written last, so doing a
+// overwrite of the same keys, and the text with its record last, so doing a
 // job twice leaves what doing it once does.
 func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run string) (*store.Record, error) {
 	start := time.Now()
@@ -277,7 +277,7 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run st
 			return nil, err
 		}
 		rec.OK, rec.Error, rec.ErrorKind, rec.ElapsedMS, rec.At = false, f.Err.Error(), f.Kind, sinceMS(start), time.Now().UTC()
-		if err := e.Store.PutRecord(ctx, *rec); err != nil {
+		if err := e.Store.PutResult(ctx, *rec, ""); err != nil {
 			return nil, err // not recorded yet: retry
 		}
 		return rec, nil
@@ -306,9 +306,6 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run st
 	if err != nil {
 		return failed(err)
 	}
-	if err := e.Store.PutText(ctx, *rec, res.Doc.PlainText(text.RenderOptions{})); err != nil {
-		return nil, err
-	}
 	rec.OK, rec.Format, rec.Version, rec.Warnings = true, string(res.Format), res.Doc.Version, res.Doc.Warnings
 	rec.Stories = map[string]int{}
 	for _, s := range res.Doc.Stories {
@@ -319,7 +316,7 @@ func (e *Extractor) process(ctx context.Context, job queue.AttachmentJob, run st
 		}
 	}
 	rec.ElapsedMS, rec.At = sinceMS(start), time.Now().UTC()
-	if err := e.Store.PutRecord(ctx, *rec); err != nil {
+	if err := e.Store.PutResult(ctx, *rec, res.Doc.PlainText(text.RenderOptions{})); err != nil {
 		return nil, err
 	}
 	return rec, nil

@@ -167,10 +167,10 @@ func jobTimes(t *testing.T, s *stack) (p50, p99 float64) {
 	var ms []float64
 	for _, k := range s.rawKeys(t, "policies/") {
 		parts := strings.Split(k, "/")
-		if len(parts) != 4 || parts[2] != "files" || !strings.HasSuffix(parts[3], ".json") {
+		if len(parts) != 4 || parts[2] != "files" || !strings.HasSuffix(parts[3], ".txt") {
 			continue
 		}
-		r, err := s.st.Record(ctx, parts[1], strings.TrimSuffix(parts[3], ".json"))
+		r, err := s.st.Record(ctx, parts[1], strings.TrimSuffix(parts[3], ".txt"))
 		if err == nil {
 			ms = append(ms, r.ElapsedMS)
 		}

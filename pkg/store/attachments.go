@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -108,40 +110,100 @@ func (s *Store) OriginalMeta(ctx context.Context, policyID, fileID string) (map[
 	return unescapeMeta(info.UserMetadata), nil
 }
 
-// PutText stores an attachment's extracted text (text/plain; UTF-8).
-func (s *Store) PutText(ctx context.Context, rec Record, text string) error {
+// The record of an attachment travels as user metadata of its text
+// object (base64url JSON, which S3 metadata carries as plain ASCII), so
+// that settling an attachment is one write, not two. S3 allows 2 KB of
+// user metadata per object; a record too large for that (many redirects
+// or warnings) is written to <fileId>.json first and the text object says
+// so. Buckets written before kept every record in <fileId>.json; those
+// are still read.
+const (
+	metaRecord       = "record"
+	recordInJSON     = "json" // metaRecord's value when the record is in <fileId>.json
+	maxInlineRecord  = 1536   // encoded bytes; the rest of the 2 KB is for sha256 and the keys
+	errNoTextOfAFail = "the extraction failed: no text"
+)
+
+// PutResult stores what an attachment's extraction came to: its text
+// (empty when rec.OK is false) and its record, in one object,
+// policies/<id>/files/<fileId>.txt, written last: its presence means the
+// attachment is settled. Doing it again overwrites it (a failure after an
+// earlier success leaves no stale text behind).
+func (s *Store) PutResult(ctx context.Context, rec Record, text string) error {
 	if err := check(rec.PolicyID, rec.FileID); err != nil {
 		return err
 	}
-	return s.putBytes(ctx, textKey(rec.PolicyID, rec.FileID), []byte(text),
-		putOptions{contentType: contentText, meta: map[string]string{"sha256": rec.SHA256}})
+	if !rec.OK && text != "" {
+		return fmt.Errorf("store: %s/%s: a failed extraction has no text", rec.PolicyID, rec.FileID)
+	}
+	js, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: encode record %s/%s: %w", rec.PolicyID, rec.FileID, err)
+	}
+	meta := map[string]string{metaRecord: base64.RawURLEncoding.EncodeToString(js)}
+	if len(meta[metaRecord]) > maxInlineRecord {
+		if err := s.putJSON(ctx, recordKey(rec.PolicyID, rec.FileID), rec); err != nil {
+			return err
+		}
+		meta[metaRecord] = recordInJSON
+	}
+	if rec.SHA256 != "" {
+		meta["sha256"] = rec.SHA256
+	}
+	return s.putBytes(ctx, textKey(rec.PolicyID, rec.FileID), []byte(text), putOptions{contentType: contentText, meta: meta})
 }
 
-// Text reads an attachment's extracted text.
+// recordOf decodes the record a text object carries. inJSON is true when
+// it carries none (a bucket written before, or a record too large).
+func recordOf(key string, meta map[string]string) (rec Record, inJSON bool, err error) {
+	v, ok := unescapeMeta(meta)[metaRecord]
+	if !ok || v == recordInJSON {
+		return rec, true, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		return rec, false, fmt.Errorf("%w: %s: record metadata: %v", ErrCorrupt, key, err)
+	}
+	return rec, false, nil
+}
+
+// Text reads an attachment's extracted text. A failed extraction has none
+// (ErrNotFound).
 func (s *Store) Text(ctx context.Context, policyID, fileID string) (string, error) {
 	if err := check(policyID, fileID); err != nil {
 		return "", err
 	}
-	b, err := s.get(ctx, textKey(policyID, fileID), MaxTextBytes)
-	return string(b), err
-}
-
-// PutRecord stores an attachment's extraction record. It is written last
-// for an attachment: its presence means the attachment is settled.
-func (s *Store) PutRecord(ctx context.Context, rec Record) error {
-	if err := check(rec.PolicyID, rec.FileID); err != nil {
-		return err
+	key := textKey(policyID, fileID)
+	b, info, err := s.getWithInfo(ctx, key, MaxTextBytes)
+	if err != nil {
+		return "", err
 	}
-	return s.putJSON(ctx, recordKey(rec.PolicyID, rec.FileID), rec)
+	if rec, inJSON, err := recordOf(key, info.UserMetadata); err == nil && !inJSON && !rec.OK {
+		return "", fmt.Errorf("%w: %s: %s", ErrNotFound, key, errNoTextOfAFail)
+	}
+	return string(b), nil
 }
 
-// Record reads an attachment's extraction record.
+// Record reads an attachment's extraction record: from its text object's
+// metadata, or from <fileId>.json where that says so (or holds none).
 func (s *Store) Record(ctx context.Context, policyID, fileID string) (Record, error) {
-	var rec Record
 	if err := check(policyID, fileID); err != nil {
+		return Record{}, err
+	}
+	key := textKey(policyID, fileID)
+	info, err := s.mc.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		if err := s.classify(key, err); !errors.Is(err, ErrNotFound) {
+			return Record{}, err
+		}
+	} else if rec, inJSON, err := recordOf(key, info.UserMetadata); !inJSON || err != nil {
 		return rec, err
 	}
-	err := s.getJSON(ctx, recordKey(policyID, fileID), MaxRecordBytes, &rec)
+	var rec Record
+	err = s.getJSON(ctx, recordKey(policyID, fileID), MaxRecordBytes, &rec)
 	return rec, err
 }
 
@@ -189,7 +251,7 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 	if err != nil {
 		return nil, err
 	}
-	present := map[string]bool{}
+	present := map[string]bool{} // of text objects and (older) record objects
 	for _, f := range p.Files {
 		if _, ok := known[f.FileID]; !ok {
 			objs, err := s.list(ctx, filesPrefix(policyID))
@@ -211,7 +273,7 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 		switch {
 		case ok && rec.PolicyID == p.ID && rec.FileID == f.FileID:
 			c.Records[i] = rec
-		case check(f.FileID) != nil || !present[recordKey(p.ID, f.FileID)]:
+		case check(f.FileID) != nil || !present[textKey(p.ID, f.FileID)] && !present[recordKey(p.ID, f.FileID)]:
 			c.Records[i], c.Settled = Record{PolicyID: p.ID, FileID: f.FileID}, false
 		default:
 			read = append(read, i)

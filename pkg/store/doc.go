@@ -8,8 +8,9 @@
 //	policies/<id>/web.txt                its web text, as the reconciler compares it
 //	policies/<id>/history/<time>.json    earlier versions of the record
 //	policies/<id>/files/<fileId>.<ext>   the original, under its sniffed type (download only)
-//	policies/<id>/files/<fileId>.txt     the extracted text
-//	policies/<id>/files/<fileId>.json    the extraction record (written last: the attachment is settled)
+//	policies/<id>/files/<fileId>.txt     the extracted text (empty when it failed), its extraction
+//	                                     record in its metadata (written last: the attachment is settled)
+//	policies/<id>/files/<fileId>.json    the extraction record, only when too large for metadata
 //	policies/<id>/reconcile.json         the reconcile report
 //	index/<time>-<random>.json           segments of the policy index
 //

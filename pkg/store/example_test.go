@@ -27,11 +27,7 @@ func Example() {
 		return
 	}
 	rec := store.Record{PolicyID: p.ID, FileID: "1778690679265722368", OK: true, At: time.Now()}
-	if err := st.PutText(ctx, rec, "第一条\n"); err != nil {
-		fmt.Println(err)
-		return
-	}
-	if err := st.PutRecord(ctx, rec); err != nil { // last: the attachment is settled
+	if err := st.PutResult(ctx, rec, "第一条\n"); err != nil { // the text and its record: settled
 		fmt.Println(err)
 		return
 	}

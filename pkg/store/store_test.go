@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,8 +156,8 @@ func TestIDsAreValidatedEverywhere(t *testing.T) {
 		_, calls["Versions"] = st.Versions(ctx, bad)
 		_, calls["Text"] = st.Text(ctx, "1", bad)
 		_, calls["Record"] = st.Record(ctx, bad, "1")
-		calls["PutRecord"] = st.PutRecord(ctx, store.Record{PolicyID: "1", FileID: bad})
-		calls["PutText"] = st.PutText(ctx, store.Record{PolicyID: bad, FileID: "1"}, "x")
+		calls["PutResult"] = st.PutResult(ctx, store.Record{PolicyID: "1", FileID: bad}, "")
+		calls["PutResult/policy"] = st.PutResult(ctx, store.Record{PolicyID: bad, FileID: "1", OK: true}, "x")
 		calls["PutOriginal"] = st.PutOriginal(ctx, &store.Record{PolicyID: bad, FileID: "1"}, "doc", "", strings.NewReader("x"), 1)
 		_, calls["Report"] = st.Report(ctx, bad)
 		calls["PutReport"] = st.PutReport(ctx, store.Report{PolicyID: bad})
@@ -197,7 +198,7 @@ func TestOriginalsAreNeverServedAsPages(t *testing.T) {
 		if info.ContentType != c.wantCT || !strings.HasPrefix(info.Metadata.Get("Content-Disposition"), "attachment") {
 			t.Errorf("%s: served as %s, %q", c.ext, info.ContentType, info.Metadata.Get("Content-Disposition"))
 		}
-		if err := st.PutRecord(ctx, rec); err != nil {
+		if err := st.PutResult(ctx, rec, ""); err != nil {
 			t.Fatal(err)
 		}
 		body, orig, err := st.OpenOriginal(ctx, "7", "70")
@@ -229,14 +230,10 @@ func TestComparedWaitsForEveryAttachment(t *testing.T) {
 	}
 	put := func(id string, ok bool, text string) store.Record {
 		rec := store.Record{PolicyID: "42", FileID: id, OK: ok, Run: "9." + id, At: time.Now().UTC()}
-		if ok {
-			if err := st.PutText(ctx, rec, text); err != nil {
-				t.Fatal(err)
-			}
-		} else {
+		if !ok {
 			rec.Error, rec.ErrorKind = "document is encrypted", "encrypted"
 		}
-		if err := st.PutRecord(ctx, rec); err != nil {
+		if err := st.PutResult(ctx, rec, text); err != nil {
 			t.Fatal(err)
 		}
 		return rec
@@ -468,5 +465,100 @@ func TestIndexWriterBatchesAndCallsBack(t *testing.T) {
 	rows, _ = st.NewIndexReader().Rows(context.Background())
 	if len(rows) != 11 {
 		t.Errorf("the last row was lost: %d rows", len(rows))
+	}
+}
+
+// The record travels as metadata of the text object: one object per
+// settled attachment, unless the record is too large for metadata.
+func TestRecordTravelsWithItsText(t *testing.T) {
+	st, mc, bucket := newStore(t)
+	ctx := context.Background()
+	keys := func() []string {
+		var out []string
+		for o := range mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: "policies/9/", Recursive: true}) {
+			out = append(out, strings.TrimPrefix(o.Key, "policies/9/"))
+		}
+		return out
+	}
+	ok := store.Record{PolicyID: "9", FileID: "1", FileName: "关于印发《重庆市青年发展规划》的通知.docx", OK: true, Format: "docx",
+		SHA256: strings.Repeat("ab", 32), Stories: map[string]int{"main": 1200, "footnotes": 30}, Run: "4.1", At: time.Now().UTC()}
+	if err := st.PutResult(ctx, ok, "第一条\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); !slices.Equal(got, []string{"files/1.txt"}) {
+		t.Errorf("objects %v, want the text alone", got)
+	}
+	rec, err := st.Record(ctx, "9", "1")
+	if err != nil || rec.FileName != ok.FileName || !rec.OK || rec.Stories["footnotes"] != 30 || !rec.At.Equal(ok.At) {
+		t.Errorf("record %+v %v", rec, err)
+	}
+	if txt, err := st.Text(ctx, "9", "1"); err != nil || txt != "第一条\n" {
+		t.Errorf("text %q %v", txt, err)
+	}
+	if err := st.PutResult(ctx, store.Record{PolicyID: "9", FileID: "1", Error: "x"}, "text"); err == nil {
+		t.Error("a failed record with a text was stored")
+	}
+
+	// failed on a later run: the text goes, the failure is the record
+	failed := store.Record{PolicyID: "9", FileID: "1", Error: "document is encrypted", ErrorKind: "encrypted", Run: "5.1", At: time.Now().UTC()}
+	if err := st.PutResult(ctx, failed, ""); err != nil {
+		t.Fatal(err)
+	}
+	if txt, err := st.Text(ctx, "9", "1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("text of a failure: %q %v", txt, err)
+	}
+	if rec, err := st.Record(ctx, "9", "1"); err != nil || rec.OK || rec.ErrorKind != "encrypted" {
+		t.Errorf("failure %+v %v", rec, err)
+	}
+
+	// too large for metadata: the record is written beside the text
+	big := ok
+	big.FileID = "2"
+	for i := range 40 {
+		big.Warnings = append(big.Warnings, fmt.Sprintf("warning %d: a damaged stream was read as far as it goes", i))
+	}
+	if err := st.PutResult(ctx, big, "第二条\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); !slices.Equal(got, []string{"files/1.txt", "files/2.json", "files/2.txt"}) {
+		t.Errorf("objects %v", got)
+	}
+	if rec, err := st.Record(ctx, "9", "2"); err != nil || len(rec.Warnings) != 40 {
+		t.Errorf("large record: %d warnings, %v", len(rec.Warnings), err)
+	}
+
+	// a bucket written before this layout: the record in .json, a plain text
+	for key, body := range map[string]string{"policies/9/files/3.json": `{"policyId":"9","fileId":"3","ok":true,"run":"1.1"}`,
+		"policies/9/files/3.txt": "第三条\n", "policies/9/files/4.json": `{"policyId":"9","fileId":"4","ok":false,"error":"gone"}`} {
+		if _, err := mc.PutObject(ctx, bucket, key, strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, err := st.Record(ctx, "9", "3"); err != nil || !rec.OK || rec.Run != "1.1" {
+		t.Errorf("older record %+v %v", rec, err)
+	}
+	if txt, err := st.Text(ctx, "9", "3"); err != nil || txt != "第三条\n" {
+		t.Errorf("older text %q %v", txt, err)
+	}
+	if rec, err := st.Record(ctx, "9", "4"); err != nil || rec.Error != "gone" {
+		t.Errorf("older failure %+v %v", rec, err)
+	}
+	p := policy(t, "9", "<p>第一条</p>", "1", "2", "3", "4", "5")
+	if err := st.PutPolicy(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Compared(ctx, "9", nil)
+	if err != nil || c.Settled || c.Records[0].ErrorKind != "encrypted" || len(c.Records[1].Warnings) != 40 || !c.Records[2].OK ||
+		c.Records[3].Error != "gone" || !c.Records[4].At.IsZero() {
+		t.Errorf("compared %+v %v", c, err)
+	}
+
+	// metadata that is not a record
+	if _, err := mc.PutObject(ctx, bucket, "policies/9/files/6.txt", strings.NewReader("x"), 1,
+		minio.PutObjectOptions{UserMetadata: map[string]string{"record": "%%%"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Record(ctx, "9", "6"); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("bad record metadata: %v", err)
 	}
 }

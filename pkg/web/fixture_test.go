@@ -94,12 +94,11 @@ func put(t testing.TB, st *store.Store, f fixture) {
 	must(t, st.PutPolicy(ctx, p, prevp))
 	rec := store.Record{PolicyID: f.ID, FileID: f.ID + "1", FileName: "附件.doc", OK: !f.Failed, Format: "doc",
 		Original: "doc", Bytes: f.Bytes, At: time.Now()}
+	text := f.Attachment
 	if f.Failed {
-		rec.Error, rec.ErrorKind, rec.Original, rec.Format = "the server answered 404", "download", "", ""
-	} else {
-		must(t, st.PutText(ctx, rec, f.Attachment))
+		rec.Error, rec.ErrorKind, rec.Original, rec.Format, text = "the server answered 404", "download", "", "", ""
 	}
-	must(t, st.PutRecord(ctx, rec))
+	must(t, st.PutResult(ctx, rec, text))
 	c, err := st.Compared(ctx, f.ID, nil)
 	must(t, err)
 	rep := store.Report{PolicyID: f.ID, Title: f.Title, Report: reconcile.Compare(c.Attachment, c.Web, reconcile.Options{}),

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/policytext/policytext/pkg/allinone"
@@ -33,6 +34,7 @@ func main() {
 	fs.StringVar(&c.Bucket, "s3-bucket", "policytext", "bucket of the results")
 	fs.IntVar(&c.SampleCopies, "sample-copies", 0, "serve the bundled sample repeated to this many policies (load tests)")
 	level := fs.String("log-level", "warn", "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for BENCHMARKS.md)")
 	if err := config.Parse(fs, os.Args[1:], os.LookupEnv); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -44,6 +46,17 @@ func main() {
 	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 		c.Progress = true
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pipeline: cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := service.SignalContext()
 	defer stop()
 	// stdout carries the --once summary alone: libraries that print to
@@ -52,6 +65,7 @@ func main() {
 	os.Stdout = os.Stderr
 	if err := allinone.Run(ctx, c, summary, os.Stderr, log); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
