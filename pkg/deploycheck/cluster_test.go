@@ -46,7 +46,7 @@ func TestComposeCluster(t *testing.T) {
 			t.Errorf("%s: image %s, the single server runs %s", name, n.Image, single.Image)
 		}
 		if v := n.Environment["NATS_SERVER_NAME"]; v == nil || *v != name {
-			t.Errorf("%s: NATS_SERVER_NAME %v, want its service name", name, v)
+			t.Errorf("%s: NATS_SERVER_NAME %q, want its service name", name, deref(v))
 		}
 		if v := n.Environment["NATS_ROUTE_PASSWORD"]; v == nil || *v != "secret-of-NATS_ROUTE_PASSWORD" {
 			t.Errorf("%s: the route password is not NATS_ROUTE_PASSWORD", name)
@@ -94,7 +94,7 @@ func TestComposeCluster(t *testing.T) {
 			t.Errorf("%s: NATS_URL %s, want the three nodes %s", name, u, strings.Join(wantURL, ","))
 		}
 		if r := s.Environment["NATS_REPLICAS"]; r == nil || *r != "3" {
-			t.Errorf("%s: NATS_REPLICAS %v, want 3", name, r)
+			t.Errorf("%s: NATS_REPLICAS %q, want 3", name, deref(r))
 		}
 		for _, node := range clusterNodes {
 			if d, ok := s.DependsOn[node]; !ok || d.Condition != types.ServiceConditionHealthy {
@@ -241,4 +241,12 @@ func TestNATSClusterConfig(t *testing.T) {
 	if err != nil || !strings.Contains(line, "Authorization Violation") {
 		t.Errorf("a route with a wrong password: %q, %v; want -ERR 'Authorization Violation'", line, err)
 	}
+}
+
+// deref is an environment value, "" when unset.
+func deref(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }
