@@ -50,11 +50,15 @@ type stackConfig struct {
 	services  map[string]int // the containers it runs, by service
 	ports     []string       // what it publishes on 127.0.0.1
 	natsURL   string         // the NATS nodes, from the host (policyctl)
+	// runTime is how long the test's run may take once prepared (its waits'
+	// bounds allow more): a run that would not end before the go test
+	// timeout is skipped rather than cut off.
+	runTime time.Duration
 }
 
 // single is docker-compose.yml alone: one NATS server.
 var single = stackConfig{services: services, ports: []string{"4222", "8080", "8333", "8888", "12535"},
-	natsURL: "nats://127.0.0.1:4222"}
+	natsURL: "nats://127.0.0.1:4222", runTime: 8 * time.Minute}
 
 // stack is the running compose project.
 type stack struct {
@@ -165,6 +169,10 @@ func startStack(t *testing.T, cfg stackConfig) *stack {
 	// is the run's.
 	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
 		t.Skip("SKIPPED: everything is built and cached, but the preparation used the time budget (POLICYTEXT_DOCKER_BUDGET); the next run is warm")
+	}
+	if end, ok := t.Deadline(); ok && time.Until(end) < cfg.runTime {
+		t.Skipf("SKIPPED: %v left before the go test timeout, the run may take %v (everything is built and cached)",
+			time.Until(end).Round(time.Second), cfg.runTime)
 	}
 	// From here on the stack's own commands are bounded by their timeouts
 	// (the budget leaves room for them and for down -v).

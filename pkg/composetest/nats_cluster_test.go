@@ -23,7 +23,9 @@ var clusterNodes = []string{"nats", "nats-2", "nats-3"}
 var clustered = func() stackConfig {
 	c := stackConfig{overrides: []string{"deploy/compose.cluster.yml"}, services: maps.Clone(services),
 		ports:   append(slices.Clone(single.ports), "4223", "4224"),
-		natsURL: "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224"}
+		natsURL: "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224",
+		// about 7 min warm, of which up to 5 waiting for a lost nak (below)
+		runTime: 12 * time.Minute}
 	c.services["nats-2"], c.services["nats-3"] = 1, 1
 	return c
 }()
@@ -53,7 +55,11 @@ func TestComposeCluster(t *testing.T) {
 
 	// The two others carry on: a new leader, and the reprocessing done
 	// while the killed node stays down (docker does not restart a
-	// container that was killed).
+	// container that was killed). This may take the requests consumer's
+	// AckWait (5 min) longer: when a job cannot be published during the
+	// election, the fetcher naks the request it is serving, and that nak,
+	// sent during the election too, may be lost (the first run here: the
+	// request taken up again 5 min later, settled 304 s after queueing).
 	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
 	t.Logf("reprocessing settled on two nodes %.1fs after it was queued: %+v; the jobs stream's leader now %s",
 		time.Since(reprocess).Seconds(), after, s.streamLeader(js, queue.JobsStream))
