@@ -58,8 +58,8 @@ func TestComposeCluster(t *testing.T) {
 	// container that was killed). This may take the requests consumer's
 	// AckWait (5 min) longer: when a job cannot be published during the
 	// election, the fetcher naks the request it is serving, and that nak,
-	// sent during the election too, may be lost (the first run here: the
-	// request taken up again 5 min later, settled 304 s after queueing).
+	// sent during the election too, may not take effect (one run of two
+	// here: settled 304 s after queueing; the other 62 s).
 	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
 	t.Logf("reprocessing settled on two nodes %.1fs after it was queued: %+v; the jobs stream's leader now %s",
 		time.Since(reprocess).Seconds(), after, s.streamLeader(js, queue.JobsStream))
