@@ -43,19 +43,42 @@ func repoRoot(t *testing.T) string {
 	return abs
 }
 
+// stackConfig is what a test runs: docker-compose.yml's demo profile with
+// the override files given.
+type stackConfig struct {
+	overrides []string       // compose files after docker-compose.yml (paths from the repository root)
+	services  map[string]int // the containers it runs, by service
+	ports     []string       // what it publishes on 127.0.0.1
+	natsURL   string         // the NATS nodes, from the host (policyctl)
+	// runTime is how long the test's run may take once prepared (its waits'
+	// bounds allow more): a run that would not end before the go test
+	// timeout is skipped rather than cut off.
+	runTime time.Duration
+}
+
+// single is docker-compose.yml alone: one NATS server.
+var single = stackConfig{services: services, ports: []string{"4222", "8080", "8333", "8888", "12535"},
+	natsURL: "nats://127.0.0.1:4222", runTime: 8 * time.Minute}
+
 // stack is the running compose project.
 type stack struct {
 	*builder
+	stackConfig
 	secrets   map[string]string
 	envFile   string
 	policyctl string
 	s3        *minio.Client
+	up        time.Time // when compose up began
 }
 
-// compose runs docker compose on the real docker-compose.yml.
+// compose runs docker compose on the real docker-compose.yml (and the
+// overrides).
 func (s *stack) compose(timeout time.Duration, args ...string) ([]byte, error) {
-	base := []string{"compose", "-f", filepath.Join(s.root, "docker-compose.yml"), "-p", project,
-		"--env-file", s.envFile, "--profile", "demo"}
+	base := []string{"compose", "-f", filepath.Join(s.root, "docker-compose.yml")}
+	for _, o := range s.overrides {
+		base = append(base, "-f", filepath.Join(s.root, o))
+	}
+	base = append(base, "-p", project, "--env-file", s.envFile, "--profile", "demo")
 	var env []string
 	for k, v := range s.secrets {
 		env = append(env, k+"="+v)
@@ -77,8 +100,59 @@ func (s *stack) mustCompose(timeout time.Duration, args ...string) []byte {
 // extractor, restarts NATS and pauses S3 for 30 s while every policy is
 // reprocessed: nothing may be lost, nothing duplicated.
 func TestComposeStack(t *testing.T) {
+	s := startStack(t, single)
+	ids, done := s.crawl()
+
+	// Under load: every policy reprocessed while an extractor is killed,
+	// NATS restarted and S3 paused for 30 s.
+	reprocess := time.Now()
+	st := s.reprocess(ids, done)
+	victim := strings.Fields(string(s.mustCompose(time.Minute, "ps", "-q", "extractor")))
+	if len(victim) != services["extractor"] {
+		t.Fatalf("extractor containers: %v", victim)
+	}
+	s.run(time.Minute, s.root, nil, "docker", "kill", "--signal", "KILL", victim[0])
+	t.Logf("killed extractor %.12s with SIGKILL (status then %+v)", victim[0], st)
+	s.mustCompose(2*time.Minute, "restart", "nats")
+	t.Logf("restarted nats (status then %+v)", s.status())
+	s.mustCompose(time.Minute, "pause", "s3")
+	pausedAt := time.Now()
+	t.Logf("paused s3 for 30 s")
+	// The outage itself lasts 30 s: what is measured is what happens after.
+	time.Sleep(30*time.Second - time.Since(pausedAt))
+	s.mustCompose(time.Minute, "unpause", "s3")
+	// The killed extractor back, as an orchestrator would, once S3 is
+	// healthy again (its healthcheck failed while it was paused).
+	// (compose refuses to start a service whose dependency is unhealthy
+	// rather than wait for it.)
+	s3ID := strings.TrimSpace(string(s.mustCompose(time.Minute, "ps", "-q", "s3")))
+	healthy := time.Now().Add(3 * time.Minute)
+	for {
+		out, _ := s.try(time.Minute, s.root, nil, "docker", "inspect", "--format", "{{.State.Health.Status}}", s3ID)
+		if strings.TrimSpace(string(out)) == "healthy" {
+			break
+		}
+		if time.Now().After(healthy) {
+			t.Fatalf("s3 not healthy again 3 min after the pause: %s", out)
+		}
+		time.Sleep(time.Second)
+	}
+	s.mustCompose(6*time.Minute, "up", "-d", "--wait", "--wait-timeout", "300")
+	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
+	t.Logf("reprocessing settled %.1fs after it was queued: %+v", time.Since(reprocess).Seconds(), after)
+	s.checkRecordsSince(ids, reprocess)
+	s.checkPage(ids)
+	s.checkHealthy()
+}
+
+// startStack builds every image (or finds them cached), starts the demo
+// profile with cfg's overrides and generated secrets, waits until every
+// container is healthy, and takes it down (-v) when the test ends,
+// whatever happened. It skips unless POLICYTEXT_DOCKER=1 and an engine
+// answers, and when the preparation used up the time budget.
+func startStack(t *testing.T, cfg stackConfig) *stack {
 	if os.Getenv("POLICYTEXT_DOCKER") != "1" {
-		t.Skip("SKIPPED: the compose stack test builds images and runs containers; set POLICYTEXT_DOCKER=1 (.ci/run does when a Docker Engine answers)")
+		t.Skip("SKIPPED: the compose stack tests build images and run containers; set POLICYTEXT_DOCKER=1 (.ci/run does when a Docker Engine answers)")
 	}
 	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
 		t.Skipf("SKIPPED: no Docker Engine answers (docker version: %v: %s)", err, bytes.TrimSpace(out))
@@ -96,15 +170,19 @@ func TestComposeStack(t *testing.T) {
 	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
 		t.Skip("SKIPPED: everything is built and cached, but the preparation used the time budget (POLICYTEXT_DOCKER_BUDGET); the next run is warm")
 	}
+	if end, ok := t.Deadline(); ok && time.Until(end) < cfg.runTime {
+		t.Skipf("SKIPPED: %v left before the go test timeout, the run may take %v (everything is built and cached)",
+			time.Until(end).Round(time.Second), cfg.runTime)
+	}
 	// From here on the stack's own commands are bounded by their timeouts
 	// (the budget leaves room for them and for down -v).
 	b.deadline = time.Time{}
 
 	// Generated secrets (the compose file has no defaults), in an env
 	// file of the test's own: the developer's .env is not read.
-	s := &stack{builder: b, secrets: map[string]string{}, policyctl: policyctl}
+	s := &stack{builder: b, stackConfig: cfg, secrets: map[string]string{}, policyctl: policyctl}
 	for _, k := range []string{"S3_SECRET_KEY", "S3_ADMIN_PASSWORD", "NATS_FETCHER_PASSWORD", "NATS_EXTRACTOR_PASSWORD",
-		"NATS_RECONCILER_PASSWORD", "NATS_POLICYCTL_PASSWORD"} {
+		"NATS_RECONCILER_PASSWORD", "NATS_POLICYCTL_PASSWORD", "NATS_ROUTE_PASSWORD"} {
 		s.secrets[k] = "s" + rand.Text() // a letter first: NATS reads it as a config value
 	}
 	s.envFile = filepath.Join(t.TempDir(), "env")
@@ -128,18 +206,18 @@ func TestComposeStack(t *testing.T) {
 		}
 	})
 
-	// The compose file publishes fixed ports on 127.0.0.1: say which one
+	// The compose files publish fixed ports on 127.0.0.1: say which one
 	// is taken rather than let docker fail half-way through starting.
-	for _, port := range []string{"4222", "8080", "8333", "8888", "12535"} {
+	for _, port := range cfg.ports {
 		l, err := net.Listen("tcp", "127.0.0.1:"+port)
 		if err != nil {
 			t.Fatalf("127.0.0.1:%s is in use (the stack publishes it; another policytext or NATS running?): %v", port, err)
 		}
 		l.Close()
 	}
-	up := time.Now()
+	s.up = time.Now()
 	s.mustCompose(10*time.Minute, "up", "--wait", "--wait-timeout", "300")
-	t.Logf("compose up --wait: %.1fs", time.Since(up).Seconds())
+	t.Logf("compose up --wait: %.1fs", time.Since(s.up).Seconds())
 	s.checkHealthy()
 
 	s3, err := minio.New("127.0.0.1:8333", &minio.Options{Creds: credentials.NewStaticV4("policytext", s.secrets["S3_SECRET_KEY"], ""),
@@ -148,63 +226,36 @@ func TestComposeStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.s3 = s3
+	return s
+}
 
-	// The crawl: every sample policy, its attachment extracted and
-	// reconciled, nothing pending.
+// crawl waits for the demo crawl: every sample policy, its attachment
+// extracted and reconciled, nothing pending, every policy on the page. It
+// returns the policies' ids and the status then.
+func (s *stack) crawl() ([]string, queue.Status) {
+	s.t.Helper()
 	done := s.waitSettled(10*time.Minute, samplePolicies)
-	t.Logf("demo crawl settled %.1fs after up: %+v", time.Since(up).Seconds(), done)
+	s.t.Logf("demo crawl settled %.1fs after up: %+v", time.Since(s.up).Seconds(), done)
 	ids := s.policyIDs()
 	if len(ids) != samplePolicies {
-		t.Fatalf("%d policies in the bucket, want %d", len(ids), samplePolicies)
+		s.t.Fatalf("%d policies in the bucket, want %d", len(ids), samplePolicies)
 	}
 	s.checkPage(ids)
+	return ids, done
+}
 
-	// Under load: every policy reprocessed while an extractor is killed,
-	// NATS restarted and S3 paused for 30 s.
-	reprocess := time.Now()
+// reprocess queues every policy again (as policyctl queue does) and
+// returns once the work is under way (jobs waiting or in hand, or some
+// already done since the crawl settled with done).
+func (s *stack) reprocess(ids []string, done queue.Status) queue.Status {
+	s.t.Helper()
 	out, err := s.policyctlRun(time.Minute, append([]string{"queue", "--no-wait"}, ids...)...)
 	if err != nil {
-		t.Fatalf("policyctl queue: %v\n%s", err, out)
+		s.t.Fatalf("policyctl queue: %v\n%s", err, out)
 	}
-	st := s.waitStatus(2*time.Minute, "reprocessing under way", func(st queue.Status) bool {
+	return s.waitStatus(2*time.Minute, "reprocessing under way", func(st queue.Status) bool {
 		return st.JobsWaiting+uint64(st.JobsInProgress) > 0 || st.Done > done.Done
 	})
-	victim := strings.Fields(string(s.mustCompose(time.Minute, "ps", "-q", "extractor")))
-	if len(victim) != services["extractor"] {
-		t.Fatalf("extractor containers: %v", victim)
-	}
-	s.run(time.Minute, root, nil, "docker", "kill", "--signal", "KILL", victim[0])
-	t.Logf("killed extractor %.12s with SIGKILL (status then %+v)", victim[0], st)
-	s.mustCompose(2*time.Minute, "restart", "nats")
-	t.Logf("restarted nats (status then %+v)", s.status())
-	s.mustCompose(time.Minute, "pause", "s3")
-	pausedAt := time.Now()
-	t.Logf("paused s3 for 30 s")
-	// The outage itself lasts 30 s: what is measured is what happens after.
-	time.Sleep(30*time.Second - time.Since(pausedAt))
-	s.mustCompose(time.Minute, "unpause", "s3")
-	// The killed extractor back, as an orchestrator would, once S3 is
-	// healthy again (its healthcheck failed while it was paused).
-	// (compose refuses to start a service whose dependency is unhealthy
-	// rather than wait for it.)
-	s3ID := strings.TrimSpace(string(s.mustCompose(time.Minute, "ps", "-q", "s3")))
-	healthy := time.Now().Add(3 * time.Minute)
-	for {
-		out, _ := s.try(time.Minute, root, nil, "docker", "inspect", "--format", "{{.State.Health.Status}}", s3ID)
-		if strings.TrimSpace(string(out)) == "healthy" {
-			break
-		}
-		if time.Now().After(healthy) {
-			t.Fatalf("s3 not healthy again 3 min after the pause: %s", out)
-		}
-		time.Sleep(time.Second)
-	}
-	s.mustCompose(6*time.Minute, "up", "-d", "--wait", "--wait-timeout", "300")
-	after := s.waitSettled(10*time.Minute, 2*samplePolicies)
-	t.Logf("reprocessing settled %.1fs after it was queued: %+v", time.Since(reprocess).Seconds(), after)
-	s.checkRecordsSince(ids, reprocess)
-	s.checkPage(ids)
-	s.checkHealthy()
 }
 
 // checkHealthy: every container of the demo profile runs and is healthy.
@@ -225,7 +276,7 @@ func (s *stack) checkHealthy() {
 		}
 		count[c.Service]++
 	}
-	for svc, n := range services {
+	for svc, n := range s.services {
 		if count[svc] != n {
 			s.t.Errorf("service %s: %d containers, want %d", svc, count[svc], n)
 		}
@@ -236,7 +287,7 @@ func (s *stack) policyctlRun(timeout time.Duration, args ...string) ([]byte, err
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.policyctl, args...)
-	cmd.Env = append(os.Environ(), "NATS_URL=nats://127.0.0.1:4222", "NATS_USER=policyctl",
+	cmd.Env = append(os.Environ(), "NATS_URL="+s.natsURL, "NATS_USER=policyctl",
 		"NATS_PASSWORD="+s.secrets["NATS_POLICYCTL_PASSWORD"])
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

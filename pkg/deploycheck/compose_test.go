@@ -24,17 +24,20 @@ const root = "../.."
 var secrets = []string{"S3_SECRET_KEY", "S3_ADMIN_PASSWORD", "NATS_FETCHER_PASSWORD",
 	"NATS_EXTRACTOR_PASSWORD", "NATS_RECONCILER_PASSWORD", "NATS_POLICYCTL_PASSWORD"}
 
-// loadCompose loads docker-compose.yml with .env.example's values and the
-// secrets filled in.
-func loadCompose(t *testing.T) *types.Project {
+// clusterSecrets are the cluster override's own.
+var clusterSecrets = []string{"NATS_ROUTE_PASSWORD"}
+
+// loadCompose loads docker-compose.yml (and the override files given)
+// with .env.example's values and every secret filled in.
+func loadCompose(t *testing.T, overrides ...string) *types.Project {
 	t.Helper()
 	env := envExample(t)
-	for _, k := range secrets {
+	for _, k := range append(slices.Clone(secrets), clusterSecrets...) {
 		env[k] = "secret-of-" + k
 	}
-	p, err := load(env)
+	p, err := load(env, overrides...)
 	if err != nil {
-		t.Fatalf("docker-compose.yml does not load: %v", err)
+		t.Fatalf("docker-compose.yml %v does not load: %v", overrides, err)
 	}
 	return p
 }
@@ -58,11 +61,18 @@ func envExample(t *testing.T) map[string]string {
 	return env
 }
 
-func load(env map[string]string) (*types.Project, error) {
+// load loads docker-compose.yml and the override files given (paths from
+// the repository root), as `docker compose -f docker-compose.yml -f …
+// --profile demo` does.
+func load(env map[string]string, overrides ...string) (*types.Project, error) {
 	abs, _ := filepath.Abs(root)
+	files := []types.ConfigFile{{Filename: filepath.Join(abs, "docker-compose.yml")}}
+	for _, o := range overrides {
+		files = append(files, types.ConfigFile{Filename: filepath.Join(abs, o)})
+	}
 	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  abs,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(abs, "docker-compose.yml")}},
+		ConfigFiles: files,
 		Environment: env,
 	}, func(o *loader.Options) {
 		o.SetProjectName("policytext", true)
@@ -75,9 +85,12 @@ func load(env map[string]string) (*types.Project, error) {
 // lists every one of them, empty.
 func TestComposeRequiresSecrets(t *testing.T) {
 	example := envExample(t)
-	for _, k := range secrets {
+	for _, k := range append(slices.Clone(secrets), clusterSecrets...) {
 		if v, ok := example[k]; !ok || v != "" {
 			t.Errorf(".env.example: %s must be listed, empty (got %q, listed %v)", k, v, ok)
+		}
+		if slices.Contains(clusterSecrets, k) {
+			continue // TestComposeCluster's
 		}
 		env := envExample(t)
 		for _, o := range secrets {
@@ -101,30 +114,55 @@ func TestComposeRequiresSecrets(t *testing.T) {
 // deploy/nats.conf whose password is the variable compose gives NATS.
 func TestNATSUsers(t *testing.T) {
 	p := loadCompose(t)
+	users := natsUsers(t)
+	checkNATSNode(t, p.Services["nats"], users, "nats.conf")
+	checkClients(t, p, users)
+	if _, ok := users["policyctl"]; !ok {
+		t.Error("no NATS user for policyctl")
+	}
+}
+
+// natsUsers reads deploy/nats.conf's users: user → password variable.
+func natsUsers(t *testing.T) map[string]string {
+	t.Helper()
 	conf, err := os.ReadFile(filepath.Join(root, "deploy/nats.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := map[string]string{} // user → password variable
+	users := map[string]string{}
 	for _, m := range regexp.MustCompile(`user: (\w+), password: \$(\w+)`).FindAllSubmatch(conf, -1) {
 		users[string(m[1])] = string(m[2])
 	}
-	nats := p.Services["nats"]
-	if !slices.Contains(nats.Command, "/etc/nats/nats.conf") {
-		t.Errorf("nats: command %v does not read the mounted config", nats.Command)
+	return users
+}
+
+// checkNATSNode: a NATS service runs on deploy/<conf> (mounted with every
+// file it includes) and gets every user's password.
+func checkNATSNode(t *testing.T, nats types.ServiceConfig, users map[string]string, conf string, includes ...string) {
+	t.Helper()
+	if !slices.Contains(nats.Command, "/etc/nats/"+conf) {
+		t.Errorf("%s: command %v does not read the mounted /etc/nats/%s", nats.Name, nats.Command, conf)
 	}
-	mounted := false
-	for _, v := range nats.Volumes {
-		mounted = mounted || (strings.HasSuffix(v.Source, "deploy/nats.conf") && v.Target == "/etc/nats/nats.conf")
-	}
-	if !mounted {
-		t.Errorf("nats: deploy/nats.conf not mounted at /etc/nats/nats.conf: %v", nats.Volumes)
+	for _, f := range append([]string{conf}, includes...) {
+		mounted := false
+		for _, v := range nats.Volumes {
+			mounted = mounted || (v.Source == filepath.Join(absRoot(t), "deploy", f) && v.Target == "/etc/nats/"+f)
+		}
+		if !mounted {
+			t.Errorf("%s: deploy/%s not mounted at /etc/nats/%s: %v", nats.Name, f, f, nats.Volumes)
+		}
 	}
 	for user, pwVar := range users {
 		if v := nats.Environment[pwVar]; v == nil || *v != "secret-of-"+pwVar {
-			t.Errorf("nats: user %s's password %s not passed to the container", user, pwVar)
+			t.Errorf("%s: user %s's password %s not passed to the container", nats.Name, user, pwVar)
 		}
 	}
+}
+
+// checkClients: every service that connects to NATS logs in as a user of
+// deploy/nats.conf with that user's password.
+func checkClients(t *testing.T, p *types.Project, users map[string]string) {
+	t.Helper()
 	for name, s := range p.Services {
 		u := s.Environment["NATS_USER"]
 		if u == nil {
@@ -142,9 +180,14 @@ func TestNATSUsers(t *testing.T) {
 			t.Errorf("%s: NATS_PASSWORD is not %s", name, pwVar)
 		}
 	}
-	if _, ok := users["policyctl"]; !ok {
-		t.Error("no NATS user for policyctl")
+}
+
+func absRoot(t *testing.T) string {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return abs
 }
 
 // TestDockerignore: the build context carries neither data nor secrets.

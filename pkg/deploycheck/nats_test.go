@@ -17,26 +17,8 @@ import (
 // does at start) and publish what its service publishes, and is refused
 // what another service publishes; a wrong password is refused.
 func TestNATSConfig(t *testing.T) {
-	pw := map[string]string{}
-	for user, v := range map[string]string{"fetcher": "NATS_FETCHER_PASSWORD", "extractor": "NATS_EXTRACTOR_PASSWORD",
-		"reconciler": "NATS_RECONCILER_PASSWORD", "policyctl": "NATS_POLICYCTL_PASSWORD"} {
-		// .env.example's generator: a letter, then hex (which alone
-		// could read as a number).
-		pw[user] = "s1234e5" + user
-		t.Setenv(v, pw[user])
-	}
-	opts, err := server.ProcessConfigFile(filepath.Join(root, "deploy/nats.conf"))
-	if err != nil {
-		t.Fatalf("deploy/nats.conf: %v", err)
-	}
-	if !opts.JetStream || opts.StoreDir != "/data" || opts.HTTPPort != 8222 || len(opts.Users) != len(pw) {
-		t.Fatalf("deploy/nats.conf: jetstream %v in %q, monitoring %d, %d users", opts.JetStream, opts.StoreDir, opts.HTTPPort, len(opts.Users))
-	}
-	for _, u := range opts.Users {
-		if u.Password != pw[u.Username] {
-			t.Errorf("user %s: password %q, want the environment's %q", u.Username, u.Password, pw[u.Username])
-		}
-	}
+	pw := setPasswords(t)
+	opts := natsOptions(t, "deploy/nats.conf", pw)
 	opts.StoreDir, opts.Host, opts.Port, opts.HTTPPort, opts.NoLog, opts.NoSigs = t.TempDir(), "127.0.0.1", -1, 0, true, true
 	s, err := server.NewServer(opts)
 	if err != nil {
@@ -48,10 +30,53 @@ func TestNATSConfig(t *testing.T) {
 		t.Fatal("nats did not start")
 	}
 
-	if _, _, err := queue.Connect(s.ClientURL(), "intruder", queue.UserInfo("fetcher", "wrong")...); err == nil {
+	checkLogins(t, s.ClientURL(), pw)
+}
+
+// setPasswords puts a password for each user of deploy/nats.conf in the
+// environment, where the config reads them; it returns user → password.
+func setPasswords(t *testing.T) map[string]string {
+	pw := map[string]string{}
+	for user, v := range natsUsers(t) {
+		// .env.example's generator: a letter, then hex (which alone
+		// could read as a number).
+		pw[user] = "s1234e5" + user
+		t.Setenv(v, pw[user])
+	}
+	return pw
+}
+
+// natsOptions reads a NATS config file as nats-server does and checks
+// what compose relies on: JetStream on /data, monitoring on 8222, and
+// exactly the users of pw with the environment's passwords.
+func natsOptions(t *testing.T, file string, pw map[string]string) *server.Options {
+	t.Helper()
+	opts, err := server.ProcessConfigFile(filepath.Join(root, file))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if !opts.JetStream || opts.StoreDir != "/data" || opts.HTTPPort != 8222 || len(opts.Users) != len(pw) {
+		t.Fatalf("%s: jetstream %v in %q, monitoring %d, %d users", file, opts.JetStream, opts.StoreDir, opts.HTTPPort, len(opts.Users))
+	}
+	for _, u := range opts.Users {
+		if u.Password != pw[u.Username] {
+			t.Errorf("%s: user %s: password %q, want the environment's %q", file, u.Username, u.Password, pw[u.Username])
+		}
+	}
+	return opts
+}
+
+// checkLogins logs in to the server at url as each user of the compose
+// stack (pw: user → password): every one can set up the streams (as every
+// process does at start, with opts) and publish what its service
+// publishes, and is refused what another service publishes; a wrong
+// password and no login are refused.
+func checkLogins(t *testing.T, url string, pw map[string]string, opts ...queue.Option) {
+	t.Helper()
+	if _, _, err := queue.Connect(url, "intruder", queue.UserInfo("fetcher", "wrong")...); err == nil {
 		t.Error("a wrong password was accepted")
 	}
-	if _, _, err := queue.Connect(s.ClientURL(), "intruder"); err == nil {
+	if _, _, err := queue.Connect(url, "intruder"); err == nil {
 		t.Error("a client without a user was accepted")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -66,11 +91,11 @@ func TestNATSConfig(t *testing.T) {
 		{"reconciler", false, false, false},
 		{"policyctl", false, false, true},
 	} {
-		nc, js, err := queue.Connect(s.ClientURL(), c.user, queue.UserInfo(c.user, pw[c.user])...)
+		nc, js, err := queue.Connect(url, c.user, queue.UserInfo(c.user, pw[c.user])...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.user, err)
 		}
-		if err := queue.Setup(ctx, js); err != nil {
+		if err := queue.Setup(ctx, js, opts...); err != nil {
 			t.Errorf("%s: setup: %v", c.user, err)
 		}
 		try := func(what string, allowed bool, fn func(context.Context) error) {
