@@ -417,11 +417,27 @@ func (f *Fetcher) handleRequest(ctx context.Context, m jetstream.Msg) {
 	// a lookup pages through the whole portal: keep the request ours
 	stop := keepAlive(time.Minute, m)
 	salt := "req" + strconv.FormatUint(streamSeq(m), 10)
-	results, err := f.Process(ctx, req.PolicyIDs, salt)
+	// The store or the queue may be away for a while (a stream leader
+	// being elected takes seconds): try again here, the request kept ours,
+	// rather than hand it back at once. A nak is not confirmed, and one
+	// lost in an election left the request waiting for its ack wait (5 min).
+	// Process is idempotent (its jobs' ids derive from the request's).
+	var results []queue.ProcessResult
+	deadline := time.Now().Add(requestRetryFor)
+	for attempt := 1; ; attempt++ {
+		results, err = f.Process(ctx, req.PolicyIDs, salt)
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			break
+		}
+		f.Log.Warn("request failed; trying again", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(time.Duration(attempt)*time.Second, 10*time.Second)):
+		}
+	}
 	stop()
 	if err != nil {
-		// the store or the queue is away: the request is tried again
-		f.Log.Warn("request failed; retrying", "err", err)
+		f.Log.Warn("request failed; handing it back", "err", err)
 		m.NakWithDelay(5 * time.Second)
 		return
 	}
@@ -435,5 +451,11 @@ func (f *Fetcher) handleRequest(ctx context.Context, m jetstream.Msg) {
 		counts[r.Status]++
 	}
 	f.Log.Info("request handled", "policies", len(req.PolicyIDs), "results", counts)
-	m.Ack()
+	if err := retryFor(ctx, 30*time.Second, m.DoubleAck); err != nil {
+		f.Log.Warn("request ack not confirmed; it may be handled again (idempotent)", "err", err)
+	}
 }
+
+// requestRetryFor is how long a request is tried again in place before it
+// is handed back to the stream.
+const requestRetryFor = 2 * time.Minute
