@@ -133,6 +133,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	defer st.Close() // before the S3 server stops: it waits for open connections
 	if err := st.Ensure(ctx); err != nil {
 		return err
 	}
@@ -273,11 +274,11 @@ func loadCredentials(path string) (credentials, error) {
 // few consecutive looks (events follow jobs).
 func waitIdle(ctx context.Context, js queueJS, crawl pipeline.CrawlStats, stderr io.Writer, bar bool) error {
 	calm := 0
-	for calm < 5 {
+	for calm < 3 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 		s, err := queue.ReadStatus(ctx, js)
 		if err != nil {

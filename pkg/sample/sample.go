@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -91,8 +92,11 @@ func CatalogueCopies(n int) []byte {
 	base := env.Data.Result
 	// A copy is its record's bytes with every string that is one of its
 	// ids suffixed: a JSON round trip per copy took seconds at 10,000
-	// records, before the portal could answer its first page.
-	quotedIDs := make([][]string, len(base))
+	// records (130 MB), before the portal could answer its first page. So
+	// each record is cut once where a suffix goes (before the closing
+	// quote of each of its ids), and a copy is the pieces with the suffix
+	// between them.
+	pieces := make([][][]byte, len(base))
 	for i, rec := range base {
 		var ids struct {
 			ID    string `json:"id"`
@@ -101,30 +105,52 @@ func CatalogueCopies(n int) []byte {
 			} `json:"files"`
 		}
 		json.Unmarshal(rec, &ids)
-		quotedIDs[i] = append(quotedIDs[i], ids.ID)
+		quoted := []string{ids.ID}
 		for _, f := range ids.Files {
-			quotedIDs[i] = append(quotedIDs[i], f.FileID)
+			quoted = append(quoted, f.FileID)
 		}
+		var cuts []int
+		for _, id := range quoted {
+			if id == "" {
+				continue
+			}
+			q := []byte(`"` + id + `"`)
+			for off := 0; ; {
+				at := bytes.Index(rec[off:], q)
+				if at < 0 {
+					break
+				}
+				off += at + len(q)
+				cuts = append(cuts, off-1)
+			}
+		}
+		slices.Sort(cuts)
+		cuts = slices.Compact(cuts)
+		from := 0
+		for _, c := range cuts {
+			pieces[i] = append(pieces[i], rec[from:c])
+			from = c
+		}
+		pieces[i] = append(pieces[i], rec[from:])
 	}
 	var b bytes.Buffer
+	b.Grow(len(catalogue) * (n/len(base) + 1))
 	fmt.Fprintf(&b, `{"success":true,"code":"0","msg":"success","data":{"pageNo":1,"pageSize":%d,"totalNum":"%d","hasNext":false,"result":[`, n, n)
 	for c := range n {
 		if c > 0 {
 			b.WriteByte(',')
 		}
 		i, round := c%len(base), c/len(base)
-		if round == 0 {
-			b.Write(base[i])
-			continue
+		suffix := ""
+		if round > 0 {
+			suffix = fmt.Sprintf("%03d", round)
 		}
-		suffix := fmt.Sprintf("%03d", round)
-		var pairs []string
-		for _, id := range quotedIDs[i] {
-			if id != "" {
-				pairs = append(pairs, `"`+id+`"`, `"`+id+suffix+`"`)
+		for k, piece := range pieces[i] {
+			if k > 0 {
+				b.WriteString(suffix)
 			}
+			b.Write(piece)
 		}
-		strings.NewReplacer(pairs...).WriteString(&b, string(base[i]))
 	}
 	b.WriteString("]}}")
 	return b.Bytes()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -51,9 +52,10 @@ const (
 // stored types and their size limits. Nothing outside this package spells
 // a key or decodes a stored object.
 type Store struct {
-	mc     *minio.Client
-	bucket string
-	log    *slog.Logger
+	mc        *minio.Client
+	transport *http.Transport
+	bucket    string
+	log       *slog.Logger
 
 	segmentsWritten atomic.Int64
 }
@@ -85,8 +87,14 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: client: %w", err)
 	}
-	return &Store{mc: mc, bucket: cfg.Bucket, log: cfg.Log}, nil
+	return &Store{mc: mc, bucket: cfg.Bucket, log: cfg.Log, transport: tr}, nil
 }
+
+// Close closes the idle connections to the S3 server. A server shutting
+// down waits for its open connections (versitygw: up to 10 s), so an
+// all-in-one closes its store before it stops its S3 server. The Store
+// stays usable: a later call dials again.
+func (s *Store) Close() { s.transport.CloseIdleConnections() }
 
 // Bucket is the bucket's name.
 func (s *Store) Bucket() string { return s.bucket }
