@@ -360,25 +360,46 @@ func (s *Store) NewIndexReader() *IndexReader {
 // Rows returns every policy's row, sorted by id. The slice is shared by
 // callers until the index changes: do not modify it.
 func (x *IndexReader) Rows(ctx context.Context) ([]Row, error) {
-	// A segment listed but gone when read was compacted away: its rows are
-	// in a newer segment, which the next listing shows. What was read is
-	// cached, so each attempt reads only segments new to it.
-	for attempt := 0; ; attempt++ {
-		rows, err := x.rows(ctx)
-		if errors.Is(err, errSegmentGone) && attempt < 20 && ctx.Err() == nil {
-			continue
-		}
-		return rows, err
-	}
-}
-
-var errSegmentGone = errors.New("store: an index segment was compacted away while the index was read")
-
-func (x *IndexReader) rows(ctx context.Context) ([]Row, error) {
+	// A listing is no snapshot: while a compaction writes its merged
+	// segment and then deletes the parts, one listing can miss both the
+	// merged segment (written after the listing passed its place) and some
+	// parts (deleted before it reached theirs), and the index would look
+	// smaller than it is. So the rows of a listing count only when the next
+	// listing is the same: then nothing moved while it was read. A segment
+	// listed but gone when read was compacted away; its rows are in a newer
+	// segment, which the next listing shows. What was read is cached, so
+	// each attempt reads only segments new to it.
 	objs, err := x.s.list(ctx, indexPrefix)
 	if err != nil {
 		return nil, err
 	}
+	for attempt := 0; ; attempt++ {
+		rows, err := x.rows(ctx, objs)
+		if err != nil && (!errors.Is(err, errSegmentGone) || attempt >= maxIndexAttempts || ctx.Err() != nil) {
+			return nil, err
+		}
+		again, lerr := x.s.list(ctx, indexPrefix)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if err == nil && (sameKeys(objs, again) || attempt >= maxIndexAttempts) {
+			return rows, nil
+		}
+		objs = again
+	}
+}
+
+// maxIndexAttempts bounds the listings of one Rows call.
+const maxIndexAttempts = 20
+
+func sameKeys(a, b []objectInfo) bool {
+	return slices.EqualFunc(a, b, func(x, y objectInfo) bool { return x.key == y.key })
+}
+
+var errSegmentGone = errors.New("store: an index segment was compacted away while the index was read")
+
+// rows merges the segments of a listing.
+func (x *IndexReader) rows(ctx context.Context, objs []objectInfo) ([]Row, error) {
 	var sig bytes.Buffer
 	for _, o := range objs {
 		sig.WriteString(o.key)
