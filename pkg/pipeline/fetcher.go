@@ -228,7 +228,7 @@ func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *st
 		// stored, but its index row was lost (a crash): write the row, and
 		// make sure the reconciler has looked at this version
 		out.row = &store.Row{ID: p.ID, Policy: facts}
-		return out, queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha})
+		return out, f.policyChanged(ctx, p.ID, sha)
 	}
 	out.isNew, out.changed = prevp == nil, prevp != nil
 	if out.changed {
@@ -253,7 +253,7 @@ func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *st
 	// earlier one), of a policy without attachments, and of jobs queued by
 	// a crawl that stopped before this point (their events may be gone).
 	if out.changed || len(p.Files) == 0 || out.queued < len(p.Files) {
-		if err := queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: p.ID, SHA256: sha}); err != nil {
+		if err := f.policyChanged(ctx, p.ID, sha); err != nil {
 			return out, err
 		}
 	}
@@ -277,6 +277,17 @@ func sameFiles(a, b []policyapi.File) bool {
 
 // queue publishes the jobs of a policy. A reprocessing request passes a
 // salt so that the jobs are not taken for duplicates of the first ones.
+// publishRetryFor is how long a publish of the fetcher is tried again.
+const publishRetryFor = 30 * time.Second
+
+// policyChanged tells the reconciler of a new or changed policy record,
+// trying again for a while as queue does.
+func (f *Fetcher) policyChanged(ctx context.Context, id, sha string) error {
+	return retryFor(ctx, publishRetryFor, func(ctx context.Context) error {
+		return queue.PublishPolicyChanged(ctx, f.JS, queue.PolicyChanged{PolicyID: id, SHA256: sha})
+	})
+}
+
 func (f *Fetcher) queue(ctx context.Context, p policyapi.Policy, salt string) (int, error) {
 	n := 0
 	for _, file := range p.Files {
@@ -285,7 +296,15 @@ func (f *Fetcher) queue(ctx context.Context, p policyapi.Policy, salt string) (i
 		if salt != "" {
 			id += ":" + salt
 		}
-		published, err := queue.PublishJob(ctx, f.JS, job, id)
+		// A publish without an answer (a stream leader being elected on a
+		// cluster: 4-9 s) is tried again for a while rather than failing
+		// the crawl, which would wait 15 s or more to begin again; the
+		// job's id makes a retry that was not needed a duplicate.
+		var published bool
+		err := retryFor(ctx, publishRetryFor, func(ctx context.Context) (err error) {
+			published, err = queue.PublishJob(ctx, f.JS, job, id)
+			return err
+		})
 		if err != nil {
 			return n, err
 		}
