@@ -228,10 +228,19 @@ func (e *Extractor) ack(ctx context.Context, log *slog.Logger, m jetstream.Msg) 
 // or budget has passed, waiting 100 ms, then longer each time (at most
 // 2 s), between calls. It returns the last error.
 func retryFor(ctx context.Context, budget time.Duration, f func(context.Context) error) error {
+	return retryWithin(ctx, budget, 5*time.Second, f)
+}
+
+// retryWithin is retryFor with each call bounded to perCall (0: only by
+// ctx, for calls whose length depends on their work).
+func retryWithin(ctx context.Context, budget, perCall time.Duration, f func(context.Context) error) error {
 	deadline := time.Now().Add(budget)
 	wait := 100 * time.Millisecond
 	for {
-		cctx, cancel := context.WithTimeout(ctx, min(5*time.Second, max(time.Until(deadline), 100*time.Millisecond)))
+		cctx, cancel := ctx, context.CancelFunc(func() {})
+		if perCall > 0 {
+			cctx, cancel = context.WithTimeout(ctx, min(perCall, max(time.Until(deadline), 100*time.Millisecond)))
+		}
 		err := f(cctx)
 		cancel()
 		if err == nil || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {

@@ -442,18 +442,14 @@ func (f *Fetcher) handleRequest(ctx context.Context, m jetstream.Msg) {
 	// lost in an election left the request waiting for its ack wait (5 min).
 	// Process is idempotent (its jobs' ids derive from the request's).
 	var results []queue.ProcessResult
-	deadline := time.Now().Add(requestRetryFor)
-	for attempt := 1; ; attempt++ {
-		results, err = f.Process(ctx, req.PolicyIDs, salt)
-		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
-			break
+	attempt := 0
+	err = retryWithin(ctx, requestRetryFor, 0, func(ctx context.Context) (err error) {
+		attempt++
+		if results, err = f.Process(ctx, req.PolicyIDs, salt); err != nil {
+			f.Log.Warn("request failed; trying again", "attempt", attempt, "err", err)
 		}
-		f.Log.Warn("request failed; trying again", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(min(time.Duration(attempt)*time.Second, 10*time.Second)):
-		}
-	}
+		return err
+	})
 	stop()
 	if err != nil {
 		f.Log.Warn("request failed; handing it back", "err", err)
