@@ -64,6 +64,24 @@ func normalizeLine(line string, base int, out *normalized) {
 	var it norm.Iter
 	pos, runeIdx := 0, base
 	for pos < len(line) {
+		// ASCII and the CJK ideographs (U+4000-U+9FFF, lead bytes E4-E9)
+		// are most of a line, and NFKC leaves them alone: when the next
+		// character is one of them too (or the line ends), none can be
+		// part of a longer segment (a combining mark after them would
+		// be: e + U+0301), so each is taken as it is. NFKC's quick check
+		// cost more than the rest of the comparison.
+		if r, n := inertRune(line[pos:]); n > 0 && (pos+n == len(line) || startsInert(line[pos+n])) {
+			if r = foldRune(r); !invisible(r) {
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+				out.runes = append(out.runes, r)
+				out.origin = append(out.origin, runeIdx)
+			}
+			runeIdx++
+			pos += n
+			continue
+		}
 		// Most of a line is already in NFKC (CJK, ASCII): take that part
 		// rune by rune, and only the rest segment by segment.
 		if n := norm.NFKC.QuickSpanString(line[pos:]); n > 0 {
@@ -104,3 +122,22 @@ func normalizeLine(line string, base int, out *normalized) {
 		pos = next
 	}
 }
+
+// inertRune decodes an ASCII character or a CJK ideograph at the start of
+// s (n is 0 for anything else).
+func inertRune(s string) (r rune, n int) {
+	switch c := s[0]; {
+	case c < utf8.RuneSelf:
+		return rune(c), 1
+	case startsInert(c):
+		if r, n := utf8.DecodeRuneInString(s); n == 3 {
+			return r, 3
+		}
+	}
+	return 0, 0
+}
+
+// startsInert: the byte begins an ASCII character or (lead byte E4-E9)
+// a character of U+4000-U+9FFF, which NFKC neither changes nor composes
+// with what comes before it.
+func startsInert(c byte) bool { return c < utf8.RuneSelf || c >= 0xE4 && c <= 0xE9 }

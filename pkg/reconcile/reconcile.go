@@ -186,6 +186,10 @@ func prepare(s string, dropFurniture bool) *side {
 // isFurniture recognises page numbers printed as text ("— 3 —", "-3-",
 // "第3页 共10页") that a Word file may carry in its body.
 func isFurniture(r []rune) bool {
+	// most lines are neither: decide that before making a string of them
+	if len(r) == 0 || !(r[0] == '-' && r[len(r)-1] == '-') && !(r[0] == '第' && len(r) <= 12) {
+		return false
+	}
 	s := string(r)
 	// a page number between dashes on both sides
 	if t := strings.Trim(s, "-"); t != "" && strings.HasPrefix(s, "-") && strings.HasSuffix(s, "-") &&
