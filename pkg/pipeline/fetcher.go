@@ -116,6 +116,23 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 		mu.Unlock()
 		return f.Store.AppendIndex(ctx, batch)
 	}
+	// Which policies are stored at all is listed once, when the first one
+	// the index does not know comes: a new policy then costs no read of a
+	// policy.json that is not there (one request per policy, a ninth of
+	// the requests of a first crawl). A policy a request stores after the
+	// listing is taken for new and written again, as when the two read
+	// at the same time: the same record, and jobs the queue deduplicates.
+	listStored := sync.OnceValues(func() (map[string]bool, error) {
+		ids, err := f.Store.PolicyIDs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("fetcher: stored policies: %w", err)
+		}
+		set := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			set[id] = true
+		}
+		return set, nil
+	})
 	sem := make(chan struct{}, 8)
 	rep, err := f.API.CrawlWithReport(ctx, size, func(p policyapi.Policy) error {
 		mu.Lock()
@@ -131,7 +148,19 @@ func (f *Fetcher) Crawl(ctx context.Context) (CrawlStats, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			out, err := f.storePolicy(ctx, p, known[p.ID])
+			mayBeStored := true
+			if known[p.ID] == nil {
+				stored, err := listStored()
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+					cancel()
+					return
+				}
+				mayBeStored = stored[p.ID]
+			}
+			out, err := f.storePolicy(ctx, p, known[p.ID], mayBeStored)
 			mu.Lock()
 			st.Queued += out.queued
 			if out.isNew {
@@ -196,7 +225,8 @@ type stored struct {
 	row            *store.Row // the index row to write, if any
 }
 
-// storePolicy stores a policy that is new or differs from the stored one,
+// storePolicy stores a policy that is new or differs from the stored one
+// (read unless mayBeStored is false: the crawl's listing has not got it),
 // and queues its attachments when they are new or changed. The order makes
 // a crash at any point harmless: the web text, then the jobs, then
 // policy.json (whose presence means "done" to the next crawl: a crash
@@ -204,14 +234,22 @@ type stored struct {
 // the event that asks the reconciler to look, then the index row (a lost
 // row is written again by the next crawl, which also asks the reconciler
 // to look).
-func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *store.PolicyFacts) (stored, error) {
+func (f *Fetcher) storePolicy(ctx context.Context, p policyapi.Policy, known *store.PolicyFacts, mayBeStored bool) (stored, error) {
 	var out stored
 	sha := store.PolicySHA256(p)
 	if known != nil && known.SHA256 == sha {
 		return out, nil // as the last crawl stored it
 	}
-	prev, err := f.Store.Policy(ctx, p.ID)
-	var prevp *policyapi.Policy
+	var (
+		prev  policyapi.Policy
+		prevp *policyapi.Policy
+		err   error
+	)
+	if mayBeStored {
+		prev, err = f.Store.Policy(ctx, p.ID)
+	} else {
+		err = store.ErrNotFound // not in this crawl's listing
+	}
 	switch {
 	case err == nil:
 		prevp = &prev
@@ -383,7 +421,7 @@ func (f *Fetcher) lookup(ctx context.Context, wanted map[string][]int, results [
 		if !ok || found[p.ID] {
 			return nil
 		}
-		out, err := f.storePolicy(ctx, p, nil)
+		out, err := f.storePolicy(ctx, p, nil, true)
 		if err != nil {
 			storeErr = err
 			return err
