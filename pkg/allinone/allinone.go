@@ -173,10 +173,13 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	}
 	var sum Summary
 	once := func(ctx context.Context) error {
+		start := time.Now()
 		crawl, err := f.Crawl(ctx)
 		if err != nil {
 			return fmt.Errorf("crawl: %w", err)
 		}
+		log.Info("crawled", "pages", crawl.Pages, "policies", crawl.Policies, "new", crawl.New, "queued", crawl.Queued,
+			"took", time.Since(start).Round(time.Millisecond).String())
 		if err := waitIdle(ctx, js, crawl, stderr, cfg.Progress); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -220,6 +221,34 @@ func (s *stack) rawKeys(t testing.TB, prefix string) []string {
 	return out
 }
 
+// eventTexts reads the texts the extracted events carried, by
+// policy/file (the last event of each).
+func (s *stack) eventTexts(t testing.TB) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	stream, err := s.js.Stream(ctx, queue.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := stream.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if ev, err := queue.Decode[queue.Extracted](m.Data); err == nil && ev.Text != nil {
+			out[ev.PolicyID+"/"+ev.FileID] = *ev.Text
+		}
+	}
+	return out
+}
+
 // removeRaw deletes the keys under prefix as any S3 client can.
 func (s *stack) removeRaw(t testing.TB, prefix string) {
 	t.Helper()
@@ -255,11 +284,16 @@ func catalogue(t testing.TB) []policyapi.Policy {
 func (s *stack) checkAll(t *testing.T, policies int) {
 	t.Helper()
 	ctx := context.Background()
+	carried := s.eventTexts(t)
 	for _, p := range catalogue(t)[:policies] {
 		for _, f := range p.Files {
 			got, err := s.st.Text(ctx, p.ID, f.FileID)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", p.ID, f.FileID, err)
+			}
+			// the event carried the stored text (the reconciler used it)
+			if ev, ok := carried[p.ID+"/"+f.FileID]; (!ok && len(got) <= queue.MaxEventText) || ok && ev != got {
+				t.Errorf("%s/%s: the event's text (carried %v) is not the stored one", p.ID, f.FileID, ok)
 			}
 			want, err := os.ReadFile(filepath.Join(truthDir, f.FileID+".txt"))
 			if err != nil {

@@ -276,6 +276,7 @@ func nakLater(msgs []jetstream.Msg) {
 type extracted struct {
 	fileID, run string
 	rec         *store.Record
+	text        *string // the record's text, when the event carries it
 }
 
 // eventPolicy is the policy an event is about ("" when unreadable).
@@ -326,7 +327,7 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 				m.TermWithReason("malformed extracted event")
 				continue
 			}
-			events = append(events, extracted{ev.FileID, ev.Run, ev.Record})
+			events = append(events, extracted{ev.FileID, ev.Run, ev.Record, ev.Text})
 		}
 		msgs = append(msgs, m)
 		redeliv = redeliv || delivered(m) > 1
@@ -392,12 +393,22 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 	}
 
 	fromEvents := map[string]store.Record{}
+	textOf := map[string]*string{}
 	for _, e := range events {
 		if e.rec != nil && (fromEvents[e.fileID].At.IsZero() || e.rec.At.After(fromEvents[e.fileID].At)) {
-			fromEvents[e.fileID] = *e.rec
+			fromEvents[e.fileID], textOf[e.fileID] = *e.rec, e.text
 		}
 	}
-	c, err := r.Store.Compared(ctx, grp.policy, r.remember(grp.policy, fromEvents))
+	have := r.remember(grp.policy, fromEvents)
+	// the texts the events carried, of the records that are still the
+	// latest known (an earlier group may have seen a later run)
+	texts := map[string]string{}
+	for id, t := range textOf {
+		if k := have[id]; t != nil && k.Run == fromEvents[id].Run && k.At.Equal(fromEvents[id].At) {
+			texts[id] = *t
+		}
+	}
+	c, err := r.Store.Compared(ctx, grp.policy, have, texts)
 	if err != nil {
 		fail(err)
 		return

@@ -65,8 +65,8 @@ type AttachmentJob struct {
 }
 
 // Extracted says an attachment is done (with text, or failed for good).
-// It carries the record the extractor stored, so that the reconciler need
-// not read it back.
+// It carries the record the extractor stored and, up to MaxEventText
+// bytes, the text, so that the reconciler need not read them back.
 type Extracted struct {
 	V        int           `json:"v"`
 	PolicyID string        `json:"policyId"`
@@ -75,7 +75,15 @@ type Extracted struct {
 	Error    string        `json:"error,omitempty"`
 	Run      string        `json:"run,omitempty"` // the extraction run (store.Record.Run)
 	Record   *store.Record `json:"record,omitempty"`
+	// Text is the stored text of Record (nil when not carried: a failure,
+	// or a text longer than MaxEventText).
+	Text *string `json:"text,omitempty"`
 }
+
+// MaxEventText is the longest text an Extracted event carries (bytes).
+// Most texts of the portal are 5-30 KB; a longer one is read from the
+// bucket. Escaped as JSON it stays well inside NATS's 1 MB payload.
+const MaxEventText = 64 << 10
 
 // PolicyChanged says a policy record was stored that the reconciler must
 // look at although no attachment changed: a new policy without

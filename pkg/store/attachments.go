@@ -245,8 +245,9 @@ type Compared struct {
 // Compared reads a policy, the records of its attachments and, once every
 // attachment is settled, their texts. Records the caller already has
 // (from the extractors' events) are not read again; when some are missing,
-// one listing tells which exist.
-func (s *Store) Compared(ctx context.Context, policyID string, known map[string]Record) (*Compared, error) {
+// one listing tells which exist. Neither are the texts the caller has,
+// by file id: each must be the text of the record known for that file.
+func (s *Store) Compared(ctx context.Context, policyID string, known map[string]Record, texts map[string]string) (*Compared, error) {
 	p, err := s.Policy(ctx, policyID)
 	if err != nil {
 		return nil, err
@@ -268,11 +269,12 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 	// read what is missing a few at a time (a policy may have a thousand
 	// attachments), then decide in the policy's order
 	var read []int
+	wasKnown := make([]bool, len(p.Files))
 	for i, f := range p.Files {
 		rec, ok := known[f.FileID]
 		switch {
 		case ok && rec.PolicyID == p.ID && rec.FileID == f.FileID:
-			c.Records[i] = rec
+			c.Records[i], wasKnown[i] = rec, true
 		case check(f.FileID) != nil || !present[textKey(p.ID, f.FileID)] && !present[recordKey(p.ID, f.FileID)]:
 			c.Records[i], c.Settled = Record{PolicyID: p.ID, FileID: f.FileID}, false
 		default:
@@ -302,10 +304,18 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 	if !c.Settled {
 		return c, nil
 	}
-	texts := make([]string, len(c.Records))
-	err = s.each(ctx, ok, func(i int) error {
+	got := make([]string, len(c.Records))
+	var unread []int
+	for _, i := range ok {
+		if t, has := texts[c.Records[i].FileID]; has && wasKnown[i] {
+			got[i] = t
+		} else {
+			unread = append(unread, i)
+		}
+	}
+	err = s.each(ctx, unread, func(i int) error {
 		t, err := s.Text(ctx, p.ID, c.Records[i].FileID)
-		texts[i] = t
+		got[i] = t
 		return err
 	})
 	if err != nil {
@@ -313,8 +323,8 @@ func (s *Store) Compared(ctx context.Context, policyID string, known map[string]
 	}
 	var att strings.Builder
 	for _, i := range ok {
-		c.Texts[c.Records[i].FileID] = texts[i]
-		att.WriteString(texts[i])
+		c.Texts[c.Records[i].FileID] = got[i]
+		att.WriteString(got[i])
 	}
 	c.Attachment, c.Web = att.String(), WebText(p)
 	return c, nil

@@ -31,7 +31,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	c, err := st.Compared(ctx, p.ID, nil)
+	c, err := st.Compared(ctx, p.ID, nil, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

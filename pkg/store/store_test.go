@@ -162,7 +162,7 @@ func TestIDsAreValidatedEverywhere(t *testing.T) {
 		_, calls["Report"] = st.Report(ctx, bad)
 		calls["PutReport"] = st.PutReport(ctx, store.Report{PolicyID: bad})
 		calls["AppendIndex"] = st.AppendIndex(ctx, []store.Row{{ID: bad}})
-		_, calls["Compared"] = st.Compared(ctx, bad, nil)
+		_, calls["Compared"] = st.Compared(ctx, bad, nil, nil)
 		for name, err := range calls {
 			if !errors.Is(err, store.ErrBadID) {
 				t.Errorf("%s(%q): %v", name, bad, err)
@@ -239,23 +239,35 @@ func TestComparedWaitsForEveryAttachment(t *testing.T) {
 		return rec
 	}
 	r1 := put("1", true, "第一条\n")
-	c, err := st.Compared(ctx, "42", nil)
+	c, err := st.Compared(ctx, "42", nil, nil)
 	if err != nil || c.Settled || len(c.Records) != 3 || !c.Records[0].OK || !c.Records[1].At.IsZero() || c.Attachment != "" {
 		t.Fatalf("one of three: %+v %v", c, err)
 	}
 	put("2", false, "")
 	r3 := put("3", true, "第二条\n")
-	c, err = st.Compared(ctx, "42", nil)
+	c, err = st.Compared(ctx, "42", nil, nil)
 	if err != nil || !c.Settled || c.Attachment != "第一条\n第二条\n" || c.Web != "第一条\n第二条" || len(c.Texts) != 2 {
 		t.Fatalf("settled: %+v %v", c, err)
 	}
 	// records in hand are used as they are, without reading them back
 	r1.Warnings = []string{"from the event"}
-	c, err = st.Compared(ctx, "42", map[string]store.Record{"1": r1, "3": r3})
+	c, err = st.Compared(ctx, "42", map[string]store.Record{"1": r1, "3": r3}, nil)
 	if err != nil || !c.Settled || len(c.Records[0].Warnings) != 1 || c.Records[1].ErrorKind != "encrypted" {
 		t.Fatalf("known records: %+v %v", c, err)
 	}
-	if _, err := st.Compared(ctx, "43", nil); !errors.Is(err, store.ErrNotFound) {
+	// and so are texts in hand (the events carry them), but only of a
+	// record in hand: "2" failed, and "4" is no attachment of the policy
+	c, err = st.Compared(ctx, "42", map[string]store.Record{"1": r1, "3": r3},
+		map[string]string{"3": "第二条（事件）\n", "2": "失败\n", "4": "别的\n"})
+	if err != nil || c.Attachment != "第一条\n第二条（事件）\n" || c.Texts["3"] != "第二条（事件）\n" {
+		t.Fatalf("known texts: %q %v", c.Attachment, err)
+	}
+	// a text of a record that is not in hand is not taken: read instead
+	c, err = st.Compared(ctx, "42", map[string]store.Record{"3": r3}, map[string]string{"1": "不是这个\n"})
+	if err != nil || c.Attachment != "第一条\n第二条\n" {
+		t.Fatalf("a text without its record: %q %v", c.Attachment, err)
+	}
+	if _, err := st.Compared(ctx, "43", nil, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown policy: %v", err)
 	}
 	if txt, err := st.Text(ctx, "42", "3"); err != nil || txt != "第二条\n" {
@@ -547,7 +559,7 @@ func TestRecordTravelsWithItsText(t *testing.T) {
 	if err := st.PutPolicy(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.Compared(ctx, "9", nil)
+	c, err := st.Compared(ctx, "9", nil, nil)
 	if err != nil || c.Settled || c.Records[0].ErrorKind != "encrypted" || len(c.Records[1].Warnings) != 40 || !c.Records[2].OK ||
 		c.Records[3].Error != "gone" || !c.Records[4].At.IsZero() {
 		t.Errorf("compared %+v %v", c, err)

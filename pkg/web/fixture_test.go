@@ -99,7 +99,7 @@ func put(t testing.TB, st *store.Store, f fixture) {
 		rec.Error, rec.ErrorKind, rec.Original, rec.Format, text = "the server answered 404", "download", "", "", ""
 	}
 	must(t, st.PutResult(ctx, rec, text))
-	c, err := st.Compared(ctx, f.ID, nil)
+	c, err := st.Compared(ctx, f.ID, nil, nil)
 	must(t, err)
 	rep := store.Report{PolicyID: f.ID, Title: f.Title, Report: reconcile.Compare(c.Attachment, c.Web, reconcile.Options{}),
 		Attachments:  []store.AttachmentNote{{FileID: rec.FileID, OK: rec.OK, Error: rec.Error, ErrorKind: rec.ErrorKind}},

@@ -358,7 +358,7 @@ func (s *searcher) refreshHeld(ctx context.Context, rows []store.Row) error {
 func (s *searcher) load(ctx context.Context, r store.Row) (*doc, error) {
 	d := &doc{id: r.ID}
 	d.fields[fTitle], d.fields[fIssue] = newField(r.Policy.Title), newField(r.Policy.IssueNumber)
-	c, err := s.st.Compared(ctx, r.ID, nil)
+	c, err := s.st.Compared(ctx, r.ID, nil, nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -389,7 +389,7 @@ type attachmentView struct {
 // id with the 404 page.
 func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*store.Compared, bool) {
 	id := r.PathValue("id")
-	c, err := h.st.Compared(r.Context(), id, nil)
+	c, err := h.st.Compared(r.Context(), id, nil, nil)
 	switch {
 	case errors.Is(err, store.ErrBadID):
 		h.notFound(w, "“"+id+"” is not a policy id: policy ids are digits.")
