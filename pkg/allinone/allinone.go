@@ -161,7 +161,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 	var extracted countingObserver
 	ex := &pipeline.Extractor{Store: st, JS: js, Log: log, Workers: cfg.Workers, AllowedHosts: hosts,
 		Observe: func(ok bool, d time.Duration, kind string) { extracted.observe(ok); m.ObserveJob(ok, d, kind) }}
-	rc := &pipeline.Reconciler{Store: st, JS: js, Log: log, Workers: 2, Observe: m.ObserveReport}
+	rc := &pipeline.Reconciler{Store: st, JS: js, Log: log, Observe: m.ObserveReport}
 	dead := &pipeline.DeadLetters{Store: st, JS: js, Log: log}
 	api := policyapi.NewClient(policyapi.ClientConfig{BaseURL: apiURL, Token: cfg.Token, RPS: 20}, log)
 	f := &pipeline.Fetcher{API: api, Store: st, JS: js, Log: log, PageSize: 50,

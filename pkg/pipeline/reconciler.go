@@ -34,7 +34,7 @@ type Reconciler struct {
 	JS      jetstream.JetStream
 	Log     *slog.Logger
 	Options reconcile.Options
-	Workers int           // policies at once, default 2
+	Workers int           // policies at once, default 4
 	Settle  time.Duration // default 250 ms
 	MaxHold time.Duration // default 2 s
 	// Retry is the redelivery delay after a transient failure.
@@ -167,7 +167,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	work := make(chan *group)
 	finished := make(chan string, 64)
 	g, gctx := errgroup.WithContext(ctx)
-	for range cmpOr(r.Workers, 2) {
+	for range cmpOr(r.Workers, 4) {
 		g.Go(func() error {
 			for grp := range work {
 				r.handleGroup(jobCtx, grp, index)
