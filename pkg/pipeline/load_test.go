@@ -64,7 +64,7 @@ func loadInProcess(t *testing.T, cat []byte, n int) string {
 	defer cancel()
 	ex := &Extractor{Store: s.st, JS: s.js, Log: s.log, Workers: 4, AllowedHosts: []string{strings.TrimPrefix(srv, "http://")},
 		Observe: func(bool, time.Duration, string) { done.Add(1) }}
-	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log, Workers: 2}
+	rc := &Reconciler{Store: s.st, JS: s.js, Log: s.log}
 	go ex.Run(ctx)
 	go rc.Run(ctx)
 	start := time.Now()
@@ -79,7 +79,7 @@ func loadInProcess(t *testing.T, cat []byte, n int) string {
 	p50, p99 := jobTimes(t, s)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return fmt.Sprintf("| one process (4 extractor workers, 2 reconciler workers; NATS and S3 in the same process) | %d | %.1f | %.0f | %.1f | %.1f | %d (whole test process) |",
+	return fmt.Sprintf("| one process (4 extractor workers, 4 reconciler workers; NATS and S3 in the same process) | %d | %.1f | %.0f | %.1f | %.1f | %d (whole test process) |",
 		n, el.Seconds(), float64(n)/el.Seconds(), p50, p99, ru.Maxrss/1024)
 }
 
@@ -111,7 +111,7 @@ func loadProcesses(t *testing.T, bins string, cat []byte, n, extractors int) str
 	for range extractors {
 		run("extractor", "--workers", "4", "--allowed-hosts", strings.TrimPrefix(srv, "http://"))
 	}
-	run("reconciler", "--workers", "2")
+	run("reconciler", "--workers", "4")
 	start := time.Now()
 	run("fetcher", "--api-url", srv, "--policy-api-token", "t", "--rps", "1000", "--page-size", "100")
 	for {
