@@ -82,9 +82,19 @@ func normalizeLine(line string, base int, out *normalized) {
 			pos += n
 			continue
 		}
-		// Most of a line is already in NFKC (CJK, ASCII): take that part
-		// rune by rune, and only the rest segment by segment.
-		if n := norm.NFKC.QuickSpanString(line[pos:]); n > 0 {
+		// The rest is mostly in NFKC too (full-width punctuation is not):
+		// take that part rune by rune, and only the rest segment by
+		// segment. The check looks only as far as the next ASCII or CJK
+		// ideograph, before which there is always a segment boundary (the
+		// fast path takes over there).
+		end := pos + 1
+		for end < len(line) && !startsInert(line[end]) {
+			end++
+		}
+		if !utf8.ValidString(line[pos:end]) {
+			end = len(line) // the check takes invalid bytes differently at the end of its input
+		}
+		if n := norm.NFKC.QuickSpanString(line[pos:end]); n > 0 {
 			for _, r := range line[pos : pos+n] {
 				if r = foldRune(r); !invisible(r) {
 					out.runes = append(out.runes, unicode.ToLower(r))
