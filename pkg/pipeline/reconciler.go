@@ -140,7 +140,37 @@ func (r *Reconciler) forget(policy string) {
 type group struct {
 	policy      string
 	msgs        []jetstream.Msg
+	events      []event // msgs decoded, one for one
 	first, last time.Time
+}
+
+// event is an events-stream message, decoded once (an extracted event
+// carries a text of up to 64 KiB): one of the two, or neither when it
+// could not be read (err).
+type event struct {
+	changed   *queue.PolicyChanged
+	extracted *queue.Extracted
+	err       error
+}
+
+func decodeEvent(m jetstream.Msg) event {
+	if queue.IsPolicyChanged(m.Subject()) {
+		ev, err := queue.Decode[queue.PolicyChanged](m.Data())
+		return event{changed: &ev, err: err}
+	}
+	ev, err := queue.Decode[queue.Extracted](m.Data())
+	return event{extracted: &ev, err: err}
+}
+
+// policy is the policy the event is about ("" when unreadable).
+func (e event) policy() string {
+	switch {
+	case e.err != nil:
+		return ""
+	case e.changed != nil:
+		return e.changed.PolicyID
+	}
+	return e.extracted.PolicyID
 }
 
 // Run reconciles until ctx ends; it returns an error when it cannot go on.
@@ -200,13 +230,14 @@ func (r *Reconciler) gather(ctx context.Context, cons jetstream.Consumer, work c
 		if err == nil {
 			now := time.Now()
 			for m := range batch.Messages() {
-				id := eventPolicy(m)
+				ev := decodeEvent(m)
+				id := ev.policy()
 				grp := waiting[id]
 				if grp == nil {
 					grp = &group{policy: id, first: now}
 					waiting[id] = grp
 				}
-				grp.msgs = append(grp.msgs, m)
+				grp.msgs, grp.events = append(grp.msgs, m), append(grp.events, ev)
 				grp.last = now
 			}
 			err = batch.Error()
@@ -279,21 +310,6 @@ type extracted struct {
 	text        *string // the record's text, when the event carries it
 }
 
-// eventPolicy is the policy an event is about ("" when unreadable).
-func eventPolicy(m jetstream.Msg) string {
-	if queue.IsPolicyChanged(m.Subject()) {
-		ev, err := queue.Decode[queue.PolicyChanged](m.Data())
-		if err != nil {
-			return ""
-		}
-		return ev.PolicyID
-	}
-	ev, err := queue.Decode[queue.Extracted](m.Data())
-	if err != nil {
-		return ""
-	}
-	return ev.PolicyID
-}
 
 // handleGroup reconciles one policy for its waiting events and decides
 // their fate together.
@@ -311,23 +327,22 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 		policySHA []string
 		redeliv   bool
 	)
-	for _, m := range grp.msgs {
-		if queue.IsPolicyChanged(m.Subject()) {
-			ev, err := queue.Decode[queue.PolicyChanged](m.Data())
-			if err != nil || !store.ValidID(ev.PolicyID) {
-				log.Error("terminating malformed policy event", "err", err)
+	for i, m := range grp.msgs {
+		if ev := grp.events[i]; ev.changed != nil {
+			if ev.err != nil || !store.ValidID(ev.changed.PolicyID) {
+				log.Error("terminating malformed policy event", "err", ev.err)
 				m.TermWithReason("malformed policy event")
 				continue
 			}
-			policySHA = append(policySHA, ev.SHA256)
+			policySHA = append(policySHA, ev.changed.SHA256)
 		} else {
-			ev, err := queue.Decode[queue.Extracted](m.Data())
-			if err != nil || !store.ValidID(ev.PolicyID) {
-				log.Error("terminating malformed extracted event", "err", err)
+			if ev.err != nil || !store.ValidID(ev.extracted.PolicyID) {
+				log.Error("terminating malformed extracted event", "err", ev.err)
 				m.TermWithReason("malformed extracted event")
 				continue
 			}
-			events = append(events, extracted{ev.FileID, ev.Run, ev.Record, ev.Text})
+			x := ev.extracted
+			events = append(events, extracted{x.FileID, x.Run, x.Record, x.Text})
 		}
 		msgs = append(msgs, m)
 		redeliv = redeliv || delivered(m) > 1

@@ -305,3 +305,19 @@ func TestCrawlCallbackError(t *testing.T) {
 		t.Errorf("%v after %d requests", err, len(p.Requests()))
 	}
 }
+
+// TestOptionalNamesNeverSpoilARecord: the level and type names are read
+// when they are strings, and anything else there reads as "".
+func TestOptionalNamesNeverSpoilARecord(t *testing.T) {
+	for raw, want := range map[string][2]string{
+		`{"id":"1","policyLevelName":"市级","policyTypeName":"人才引进政策"}`: {"市级", "人才引进政策"},
+		`{"id":"1","policyLevelName":5,"policyTypeName":{"a":[1]}}`:   {"", ""},
+		`{"id":"1","policyLevelName":null}`:                           {"", ""},
+		`{"id":"1"}`:                                                  {"", ""},
+	} {
+		var p policyapi.Policy
+		if err := json.Unmarshal([]byte(raw), &p); err != nil || p.ID != "1" || string(p.LevelName) != want[0] || string(p.TypeName) != want[1] {
+			t.Errorf("%s: %q %q %v", raw, p.LevelName, p.TypeName, err)
+		}
+	}
+}

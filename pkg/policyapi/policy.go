@@ -44,13 +44,31 @@ const RecordedFileHost = DefaultFileHost
 // Policy is one record of the list API. Raw keeps the record exactly as
 // received, so that what is stored is what the portal said.
 type Policy struct {
-	ID          string          `json:"id"`
-	PolicyTitle string          `json:"policyTitle"`
-	IssueNumber string          `json:"issueNumber"`
-	PolicyText  string          `json:"policyText"`
-	PublishTime string          `json:"publishTime"`
-	Files       []File          `json:"files"` // null and [] both mean no attachment
-	Raw         json.RawMessage `json:"-"`
+	ID          string `json:"id"`
+	PolicyTitle string `json:"policyTitle"`
+	IssueNumber string `json:"issueNumber"`
+	PolicyText  string `json:"policyText"`
+	PublishTime string `json:"publishTime"`
+	Files       []File `json:"files"` // null and [] both mean no attachment
+	// LevelName and TypeName are optional: a value that is not a string
+	// reads as "" rather than making the record unusable.
+	LevelName OptionalString  `json:"policyLevelName"`
+	TypeName  OptionalString  `json:"policyTypeName"`
+	Raw       json.RawMessage `json:"-"`
+}
+
+// OptionalString is a string field the portal may leave out or fill
+// with something else (a number, null): those read as "".
+type OptionalString string
+
+// UnmarshalJSON takes a JSON string, and anything else as "".
+func (o *OptionalString) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		s = ""
+	}
+	*o = OptionalString(s)
+	return nil
 }
 
 // File is one attachment of a policy.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -84,13 +83,8 @@ func (r Row) Verdict() string {
 
 // NewPolicyFacts reads the facts of a record (At is now).
 func NewPolicyFacts(p policyapi.Policy) *PolicyFacts {
-	var names struct {
-		Level string `json:"policyLevelName"`
-		Type  string `json:"policyTypeName"`
-	}
-	json.Unmarshal(p.Raw, &names) // optional fields: absent or odd means unknown
 	return &PolicyFacts{Title: p.PolicyTitle, IssueNumber: p.IssueNumber, Published: p.PublishTime,
-		Level: names.Level, Type: names.Type, Files: len(p.Files), SHA256: PolicySHA256(p), At: time.Now().UTC()}
+		Level: string(p.LevelName), Type: string(p.TypeName), Files: len(p.Files), SHA256: PolicySHA256(p), At: time.Now().UTC()}
 }
 
 // NewReportFacts reads the facts of a stored report.
