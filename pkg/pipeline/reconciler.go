@@ -310,7 +310,6 @@ type extracted struct {
 	text        *string // the record's text, when the event carries it
 }
 
-
 // handleGroup reconciles one policy for its waiting events and decides
 // their fate together.
 func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.IndexWriter) {
