@@ -60,7 +60,11 @@ type normalized struct {
 // at offset base of the original text. NFKC works on segments (a starter
 // and its combining marks), so every output rune of a segment points to
 // the segment's first input rune.
-func normalizeLine(line string, base int, out *normalized) {
+func normalizeLine(line string, base int, out *normalized) { normalizeWith(line, base, out, true) }
+
+// normalizeWith is normalizeLine with or without its shortcuts for ASCII
+// and CJK ideographs (without: what the tests check them against).
+func normalizeWith(line string, base int, out *normalized, shortcuts bool) {
 	var it norm.Iter
 	pos, runeIdx := 0, base
 	for pos < len(line) {
@@ -70,7 +74,7 @@ func normalizeLine(line string, base int, out *normalized) {
 		// part of a longer segment (a combining mark after them would
 		// be: e + U+0301), so each is taken as it is. NFKC's quick check
 		// cost more than the rest of the comparison.
-		if r, n := inertRune(line[pos:]); n > 0 && (pos+n == len(line) || startsInert(line[pos+n])) {
+		if r, n := inertRune(line[pos:]); shortcuts && n > 0 && (pos+n == len(line) || startsInert(line[pos+n])) {
 			if r = foldRune(r); !invisible(r) {
 				if 'A' <= r && r <= 'Z' {
 					r += 'a' - 'A'
@@ -91,7 +95,7 @@ func normalizeLine(line string, base int, out *normalized) {
 		for end < len(line) && !startsInert(line[end]) {
 			end++
 		}
-		if !utf8.ValidString(line[pos:end]) {
+		if !shortcuts || !utf8.ValidString(line[pos:end]) {
 			end = len(line) // the check takes invalid bytes differently at the end of its input
 		}
 		if n := norm.NFKC.QuickSpanString(line[pos:end]); n > 0 {

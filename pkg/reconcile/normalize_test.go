@@ -6,15 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
-// The fast path of normalizeLine (ASCII and CJK ideographs taken without
-// NFKC's quick check) must give exactly what the general path gives:
-// normalizeLineReference is normalizeLine as it was before it had one.
+// The shortcuts of normalizeLine (ASCII and CJK ideographs taken without
+// NFKC's quick check, which looks no further than the next of them) must
+// give exactly what the general path alone gives.
 func TestNormalizeFastPathAgreesWithReference(t *testing.T) {
 	lines := []string{
 		"", "a", "A", "é", "e\u0301", "E\u0301x", "=\u0338", "a\u0301\u0302b", "中\u0301", "x中e\u0301中",
@@ -51,53 +47,8 @@ func checkNormalizeAgrees(t *testing.T, line string) {
 	t.Helper()
 	var got, want normalized
 	normalizeLine(line, 7, &got)
-	normalizeLineReference(line, 7, &want)
+	normalizeWith(line, 7, &want, false)
 	if !slices.Equal(got.runes, want.runes) || !slices.Equal(got.origin, want.origin) {
 		t.Fatalf("%q:\n got  %q %v\n want %q %v", line, string(got.runes), got.origin, string(want.runes), want.origin)
-	}
-}
-
-func normalizeLineReference(line string, base int, out *normalized) {
-	var it norm.Iter
-	pos, runeIdx := 0, base
-	for pos < len(line) {
-		// Most of a line is already in NFKC (CJK, ASCII): take that part
-		// rune by rune, and only the rest segment by segment.
-		if n := norm.NFKC.QuickSpanString(line[pos:]); n > 0 {
-			for _, r := range line[pos : pos+n] {
-				if r = foldRune(r); !invisible(r) {
-					out.runes = append(out.runes, unicode.ToLower(r))
-					out.origin = append(out.origin, runeIdx)
-				}
-				runeIdx++
-			}
-			pos += n
-			continue
-		}
-		// One segment may come out over several calls of Next (a long
-		// decomposition such as U+33F7 emits in pieces while Pos stays
-		// put): read until the input position moves.
-		it.InitString(norm.NFKC, line[pos:])
-		for {
-			seg := it.Next()
-			for len(seg) > 0 {
-				r, n := utf8.DecodeRune(seg)
-				seg = seg[n:]
-				if r = foldRune(r); !invisible(r) {
-					out.runes = append(out.runes, unicode.ToLower(r))
-					out.origin = append(out.origin, runeIdx)
-				}
-			}
-			if it.Pos() > 0 || it.Done() {
-				break
-			}
-		}
-		next := pos + it.Pos()
-		if it.Pos() == 0 { // cannot happen with a finished iterator; never loop
-			_, n := utf8.DecodeRuneInString(line[pos:])
-			next = pos + n
-		}
-		runeIdx += utf8.RuneCountInString(line[pos:next])
-		pos = next
 	}
 }
