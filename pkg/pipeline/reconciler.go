@@ -28,7 +28,8 @@ import (
 // one read of that report. A policy with a thousand attachments is thus
 // compared once, when its last attachment settles, not a thousand times.
 // The events are acknowledged only once the report and the index row are
-// stored, so a crash at any point redoes the work, never loses it.
+// stored, so a crash at any point redoes the work, never loses it; each
+// ack is confirmed by the server (sent again while it is not).
 type Reconciler struct {
 	Store   *store.Store
 	JS      jetstream.JetStream
@@ -182,6 +183,23 @@ func (r *Reconciler) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("reconciler: consumer %s: %w", queue.ReconcilerDur, err)
 	}
+	// Acks are confirmed (DoubleAck), by a goroutine of their own: a plain
+	// ack lost while a stream leader was elected left its event to come
+	// back after the ack wait (60 s; seen in the cluster test), and the
+	// index writer, which acks once rows are stored, must not wait on NATS.
+	// It outlives the index writer, whose last flush acks too.
+	acks := make(chan []jetstream.Msg, 256)
+	ackCtx, stopAcks := context.WithCancel(context.WithoutCancel(ctx))
+	acked := make(chan struct{})
+	go func() { defer close(acked); r.confirmAcks(ackCtx, acks) }()
+	defer func() {
+		close(acks)
+		t := time.AfterFunc(5*time.Second, stopAcks) // then the rest unconfirmed
+		<-acked
+		t.Stop()
+		stopAcks()
+	}()
+
 	index := r.Store.NewIndexWriter(cmpDur(r.IndexSpacing, 200*time.Millisecond))
 	// the index writer outlives the workers: their acks wait for it
 	indexCtx, stopIndex := context.WithCancel(context.WithoutCancel(ctx))
@@ -200,7 +218,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	for range cmpOr(r.Workers, 4) {
 		g.Go(func() error {
 			for grp := range work {
-				r.handleGroup(jobCtx, grp, index)
+				r.handleGroup(jobCtx, grp, index, acks)
 				finished <- grp.policy
 			}
 			return nil
@@ -303,6 +321,26 @@ func nakLater(msgs []jetstream.Msg) {
 	}
 }
 
+// ackConfirmFor is how long an ack is tried until the server confirms it.
+const ackConfirmFor = 10 * time.Second
+
+// confirmAcks acks the messages it is given, each until the server
+// confirms it (or ackConfirmFor has passed), until acks is closed; once
+// ctx ends, the rest are acked without waiting for an answer.
+func (r *Reconciler) confirmAcks(ctx context.Context, acks <-chan []jetstream.Msg) {
+	for msgs := range acks {
+		for _, m := range msgs {
+			if ctx.Err() != nil {
+				m.Ack()
+				continue
+			}
+			if err := retryFor(ctx, ackConfirmFor, m.DoubleAck); err != nil {
+				r.Log.Warn("event ack not confirmed; it may come back after the ack wait (its report covers it)", "err", err)
+			}
+		}
+	}
+}
+
 // extracted is an extracted event, as the reconciler uses it.
 type extracted struct {
 	fileID, run string
@@ -312,7 +350,7 @@ type extracted struct {
 
 // handleGroup reconciles one policy for its waiting events and decides
 // their fate together.
-func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.IndexWriter) {
+func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.IndexWriter, acks chan<- []jetstream.Msg) {
 	start := time.Now()
 	log := r.Log.With("policy", grp.policy)
 	backoff := r.Retry
@@ -350,12 +388,12 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 		return
 	}
 	ackAll := func(err error) {
+		if err == nil {
+			acks <- msgs
+			return
+		}
 		for _, m := range msgs {
-			if err != nil {
-				m.NakWithDelay(backoff(delivered(m)))
-			} else {
-				m.Ack()
-			}
+			m.NakWithDelay(backoff(delivered(m)))
 		}
 	}
 	fail := func(err error) {
