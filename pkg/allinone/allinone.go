@@ -104,7 +104,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Lo
 		return err
 	}
 	defer n.Stop()
-	s3, err := devstack.StartS3(ctx, devstack.S3Config{Dir: filepath.Join(data, "s3"), Addr: cfg.S3Addr,
+	// The S3 server outlives the signal: the stages finish or hand back
+	// their work while it still answers, and the deferred Stop ends it
+	// after them (with ctx it stopped at once, and their last writes were
+	// refused).
+	s3, err := devstack.StartS3(context.WithoutCancel(ctx), devstack.S3Config{Dir: filepath.Join(data, "s3"), Addr: cfg.S3Addr,
 		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey})
 	if err != nil {
 		return err

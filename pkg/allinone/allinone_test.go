@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,6 +215,59 @@ func TestAPortInUseIsNamed(t *testing.T) {
 		err := Run(context.Background(), cfg, io.Discard, io.Discard, quiet())
 		if err == nil || !strings.Contains(err.Error(), strconv.Itoa(port)) || !strings.Contains(err.Error(), "in use") {
 			t.Errorf("%s port in use: %v", name, err)
+		}
+	}
+}
+
+// lockedBuffer is a log destination the test reads while Run writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestStopDrainsBeforeTheServersStop: stopped while attachments are being
+// extracted and reconciled, the all-in-one lets its stages finish or hand
+// back their work while the embedded S3 server still answers (it used to
+// stop with the signal, and the stages' last writes were refused).
+func TestStopDrainsBeforeTheServersStop(t *testing.T) {
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Data: t.TempDir(), HTTPAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", NATSPort: -1, SampleCopies: 1000},
+			io.Discard, io.Discard, log)
+	}()
+	for deadline := time.Now().Add(2 * time.Minute); strings.Count(logs.String(), "msg=reconciled") < 200; {
+		select {
+		case err := <-done:
+			t.Fatalf("stopped before extracting: %v\n%s", err, logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing extracted in 2 minutes:\n%s", logs.String())
+		}
+	}
+	cancel() // mid-run: 1,000 attachments are being extracted and reconciled
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"connection refused", "not stored; retrying"} {
+		if strings.Contains(logs.String(), bad) {
+			t.Errorf("a stage met a stopped server (%q):\n%s", bad, logs.String())
 		}
 	}
 }
