@@ -12,11 +12,12 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/policytext/policytext/pkg/internal/testlog"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -219,30 +220,12 @@ func TestAPortInUseIsNamed(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination the test reads while Run writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestStopDrainsBeforeTheServersStop: stopped while attachments are being
 // extracted and reconciled, the all-in-one lets its stages finish or hand
 // back their work while the embedded S3 server still answers (it used to
 // stop with the signal, and the stages' last writes were refused).
 func TestStopDrainsBeforeTheServersStop(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,35 +1,16 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/policytext/policytext/pkg/internal/testlog"
 	"github.com/policytext/policytext/pkg/queue"
 	"github.com/policytext/policytext/pkg/store"
 )
-
-// lockedBuffer is a log sink the test reads while the fetcher writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRequestTriedAgainInPlace: a request that fails while the store is
 // away is tried again by the fetcher that holds it, and answered once the
@@ -43,7 +24,7 @@ func TestRequestTriedAgainInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	f := s.fetcher(50)
 	f.Store, f.Log = late, slog.New(slog.NewTextHandler(&logs, nil))
 	reqCtx, cancel := context.WithCancel(ctx)
