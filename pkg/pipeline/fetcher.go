@@ -313,8 +313,6 @@ func sameFiles(a, b []policyapi.File) bool {
 	return true
 }
 
-// queue publishes the jobs of a policy. A reprocessing request passes a
-// salt so that the jobs are not taken for duplicates of the first ones.
 // publishRetryFor is how long a publish of the fetcher is tried again.
 const publishRetryFor = 30 * time.Second
 
@@ -326,6 +324,8 @@ func (f *Fetcher) policyChanged(ctx context.Context, id, sha string) error {
 	})
 }
 
+// queue publishes the jobs of a policy. A reprocessing request passes a
+// salt so that the jobs are not taken for duplicates of the first ones.
 func (f *Fetcher) queue(ctx context.Context, p policyapi.Policy, salt string) (int, error) {
 	n := 0
 	for _, file := range p.Files {

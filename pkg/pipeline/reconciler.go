@@ -70,9 +70,9 @@ type reportSummary struct {
 }
 
 // covers tells whether the report took every event into account.
-func (s reportSummary) covers(events []extracted, policySHA []string) bool {
+func (s reportSummary) covers(events []*queue.Extracted, policySHA []string) bool {
 	for _, e := range events {
-		if run, ok := s.runs[e.fileID]; !ok || e.run == "" || run != e.run {
+		if run, ok := s.runs[e.FileID]; !ok || e.Run == "" || run != e.Run {
 			return false
 		}
 	}
@@ -341,13 +341,6 @@ func (r *Reconciler) confirmAcks(ctx context.Context, acks <-chan []jetstream.Ms
 	}
 }
 
-// extracted is an extracted event, as the reconciler uses it.
-type extracted struct {
-	fileID, run string
-	rec         *store.Record
-	text        *string // the record's text, when the event carries it
-}
-
 // handleGroup reconciles one policy for its waiting events and decides
 // their fate together.
 func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.IndexWriter, acks chan<- []jetstream.Msg) {
@@ -360,7 +353,7 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 	// settle the events none of which can ever be handled
 	var (
 		msgs      []jetstream.Msg
-		events    []extracted
+		events    []*queue.Extracted
 		policySHA []string
 		redeliv   bool
 	)
@@ -378,8 +371,7 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 				m.TermWithReason("malformed extracted event")
 				continue
 			}
-			x := ev.extracted
-			events = append(events, extracted{x.FileID, x.Run, x.Record, x.Text})
+			events = append(events, ev.extracted)
 		}
 		msgs = append(msgs, m)
 		redeliv = redeliv || delivered(m) > 1
@@ -447,8 +439,8 @@ func (r *Reconciler) handleGroup(ctx context.Context, grp *group, index *store.I
 	fromEvents := map[string]store.Record{}
 	textOf := map[string]*string{}
 	for _, e := range events {
-		if e.rec != nil && (fromEvents[e.fileID].At.IsZero() || e.rec.At.After(fromEvents[e.fileID].At)) {
-			fromEvents[e.fileID], textOf[e.fileID] = *e.rec, e.text
+		if e.Record != nil && (fromEvents[e.FileID].At.IsZero() || e.Record.At.After(fromEvents[e.FileID].At)) {
+			fromEvents[e.FileID], textOf[e.FileID] = *e.Record, e.Text
 		}
 	}
 	have := r.remember(grp.policy, fromEvents)

@@ -142,7 +142,7 @@ func (s *Store) put(ctx context.Context, key string, body io.Reader, size int64,
 		// MD5 in a signed header, not in signed chunks (minio-go's way
 		// over http): the server checks the digest, so the body is as
 		// tamper-proof, and both sides skip the chunk framing and an HMAC
-		// per chunk (a tenth of the CPU of a PUT, BenchmarkPutWire). An
+		// per chunk (about half the CPU of a PUT, BenchmarkPutWire). An
 		// empty body must go this way: versitygw leaves the final chunk
 		// of an empty chunked body unread, and on a kept-alive connection
 		// the next request then began with it (a 400, found by the
