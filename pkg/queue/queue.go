@@ -465,6 +465,14 @@ type Status struct {
 }
 
 // ReadStatus reads the depths of the streams and consumers.
+//
+// A consumer's pending count follows its stream asynchronously (the
+// server signals new messages to its consumers on a queue of its own), so
+// right after a publish it can still read 0. The depths are therefore
+// counted from the streams, whose state is updated with the publish's
+// acknowledgement: a work-queue stream holds exactly the messages not yet
+// acked, and an events message not yet delivered lies past the
+// consumer's last delivered sequence.
 func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	var s Status
 	ci, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
@@ -472,24 +480,41 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 		return s, err
 	}
 	s.JobsWaiting, s.JobsInProgress, s.JobsRetrying = ci.NumPending, ci.NumAckPending, ci.NumRedelivered
-	if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
-		s.EventsWaiting = ri.NumPending + uint64(ri.NumAckPending)
+	if jobs, err := streamState(ctx, js, JobsStream); err == nil {
+		s.JobsWaiting = max(s.JobsWaiting, jobs.Msgs-min(jobs.Msgs, uint64(ci.NumAckPending)))
 	}
 	if ev, err := js.Stream(ctx, EventsStream); err == nil {
 		if info, err := ev.Info(ctx, jetstream.WithSubjectFilter(ExtractedSubj+".>")); err == nil {
 			s.Done = info.State.Subjects[ExtractedSubj+".ok"]
 			s.Failed = info.State.Subjects[ExtractedSubj+".failed"]
+			if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
+				undelivered := ri.NumPending
+				if last := info.State.LastSeq; last > ri.Delivered.Stream {
+					undelivered = max(undelivered, min(last-ri.Delivered.Stream, info.State.Msgs))
+				}
+				s.EventsWaiting = undelivered + uint64(ri.NumAckPending)
+			}
 		}
 	}
-	if ri, err := consumerInfo(ctx, js, RequestsStream, FetcherDur); err == nil {
-		s.Requests = ri.NumPending + uint64(ri.NumAckPending)
+	if req, err := streamState(ctx, js, RequestsStream); err == nil {
+		s.Requests = req.Msgs
 	}
-	if d, err := js.Stream(ctx, DeadStream); err == nil {
-		if info, err := d.Info(ctx); err == nil {
-			s.Dead = info.State.Msgs
-		}
+	if dead, err := streamState(ctx, js, DeadStream); err == nil {
+		s.Dead = dead.Msgs
 	}
 	return s, nil
+}
+
+func streamState(ctx context.Context, js jetstream.JetStream, name string) (jetstream.StreamState, error) {
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("queue: stream %s: %w", name, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("queue: stream %s: %w", name, err)
+	}
+	return info.State, nil
 }
 
 func consumerInfo(ctx context.Context, js jetstream.JetStream, stream, durable string) (*jetstream.ConsumerInfo, error) {
