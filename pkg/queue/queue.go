@@ -481,7 +481,9 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	}
 	s.JobsWaiting, s.JobsInProgress, s.JobsRetrying = ci.NumPending, ci.NumAckPending, ci.NumRedelivered
 	if jobs, err := streamState(ctx, js, JobsStream); err == nil {
-		s.JobsWaiting = max(s.JobsWaiting, jobs.Msgs-min(jobs.Msgs, uint64(ci.NumAckPending)))
+		// The stream's count is authoritative: a consumer that has just
+		// been restored after a restart has reported a pending count of 2^62.
+		s.JobsWaiting = jobs.Msgs - min(jobs.Msgs, uint64(ci.NumAckPending))
 	}
 	if ev, err := js.Stream(ctx, EventsStream); err == nil {
 		if info, err := ev.Info(ctx, jetstream.WithSubjectFilter(ExtractedSubj+".>")); err == nil {
@@ -490,9 +492,9 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 			if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
 				undelivered := ri.NumPending
 				if last := info.State.LastSeq; last > ri.Delivered.Stream {
-					undelivered = max(undelivered, min(last-ri.Delivered.Stream, info.State.Msgs))
+					undelivered = max(undelivered, last-ri.Delivered.Stream)
 				}
-				s.EventsWaiting = undelivered + uint64(ri.NumAckPending)
+				s.EventsWaiting = min(undelivered+uint64(ri.NumAckPending), info.State.Msgs)
 			}
 		}
 	}
