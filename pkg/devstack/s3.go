@@ -6,7 +6,8 @@
 //
 // Two properties of versitygw shape its use: its POSIX backend changes the
 // process's working directory to the storage root (callers resolve their
-// paths to absolute ones first; StartS3 does so for its own), and only one
+// paths to absolute ones first; StartS3 does so for its own, and Stop
+// changes back to the directory it found), and only one
 // gateway may run per process (StartS3 refuses a second).
 //
 // StartCluster starts a NATS cluster of three JetStream nodes, each its own
@@ -49,7 +50,9 @@ type S3 struct {
 	AccessKey string
 	SecretKey string
 	cancel    context.CancelFunc
-	done      chan error
+	done      chan struct{} // closed when the gateway has returned runErr
+	runErr    error
+	workDir   string // the working directory before the gateway changed it
 }
 
 const healthPath = "/healthz"
@@ -97,6 +100,10 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		}
 		store, sidecarDir = sc, metaDir
 	}
+	workDir, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("devstack: s3: %w", err)
+	}
 	be, err := posix.New(objects, store, posix.PosixOpts{
 		SideCarDir:          sidecarDir,
 		Concurrency:         5000,
@@ -115,10 +122,12 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		ForceNoTmpFile: true,
 	})
 	if err != nil {
+		os.Chdir(workDir)
 		return nil, fmt.Errorf("devstack: s3 backend: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	s := &S3{Endpoint: cfg.Addr, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey, cancel: cancel, done: make(chan error, 1)}
+	s := &S3{Endpoint: cfg.Addr, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+		cancel: cancel, done: make(chan struct{}), workDir: workDir}
 	gw := &embedgw.Config{
 		RootUserAccess: cfg.AccessKey, RootUserSecret: cfg.SecretKey,
 		Ports: []string{cfg.Addr}, MaxConnections: 1000, MaxRequests: 1000, MultipartMaxParts: 10000,
@@ -128,7 +137,10 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		// the CPU of an all-in-one run
 		KeepAlive: true,
 	}
-	go func() { s.done <- embedgw.RunVersityGW(runCtx, be, gw) }()
+	go func() {
+		s.runErr = embedgw.RunVersityGW(runCtx, be, gw)
+		close(s.done)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://" + cfg.Addr + healthPath)
@@ -139,9 +151,10 @@ func StartS3(ctx context.Context, cfg S3Config) (*S3, error) {
 			}
 		}
 		select {
-		case err := <-s.done:
+		case <-s.done:
 			cancel()
-			return nil, fmt.Errorf("devstack: s3 gateway stopped: %w", err)
+			os.Chdir(workDir)
+			return nil, fmt.Errorf("devstack: s3 gateway stopped: %w", s.runErr)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -156,11 +169,15 @@ func (s *S3) StoreConfig(bucket string) store.Config {
 	return store.Config{Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Bucket: bucket}
 }
 
-// Stop shuts the gateway down and waits for it.
+// Stop shuts the gateway down, waits for it and changes back to the
+// working directory StartS3 found (the gateway's backend resolves its
+// paths against the one it set, so not before it has stopped: after 10 s
+// without an answer Stop gives up waiting and leaves it).
 func (s *S3) Stop() {
 	s.cancel()
 	select {
 	case <-s.done:
+		os.Chdir(s.workDir)
 	case <-time.After(10 * time.Second):
 	}
 }

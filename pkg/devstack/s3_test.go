@@ -14,13 +14,22 @@ import (
 
 // The gateway changes the working directory and allows one instance per
 // process: one server for the whole test binary.
-var testS3 *S3
+var (
+	testS3    *S3
+	testS3Dir string
+	startDir  string // the working directory before any gateway ran
+)
 
 func TestMain(m *testing.M) {
+	var err error
+	if startDir, err = os.Getwd(); err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "devstack-s3-")
 	if err != nil {
 		panic(err)
 	}
+	testS3Dir = dir
 	testS3, err = StartS3(context.Background(), S3Config{Dir: dir})
 	if err != nil {
 		panic(err)
@@ -76,5 +85,32 @@ func TestS3RoundTripAndAuth(t *testing.T) {
 		t.Errorf("a wrong secret must be refused, got %v", err)
 	} else {
 		t.Logf("wrong secret: %v", err)
+	}
+}
+
+// TestStopRestoresTheWorkingDirectory: the gateway works in its storage
+// root; once it has stopped, the process is back where it was (a test run
+// with -count=2 found relative testdata paths gone after the first round).
+func TestStopRestoresTheWorkingDirectory(t *testing.T) {
+	if wd, _ := os.Getwd(); wd == startDir {
+		t.Fatalf("a running gateway works in its storage root, not in %s", wd)
+	}
+	addr, key, secret := testS3.Endpoint, testS3.AccessKey, testS3.SecretKey
+	testS3.Stop()
+	testS3.Stop() // a second Stop returns at once
+	if wd, err := os.Getwd(); err != nil || wd != startDir {
+		t.Errorf("working directory after Stop: %q %v, want %q", wd, err, startDir)
+	}
+	var err error
+	testS3, err = StartS3(context.Background(), S3Config{Dir: testS3Dir, Addr: addr, AccessKey: key, SecretKey: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(testS3.StoreConfig("roundtrip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ensure(context.Background()); err != nil {
+		t.Errorf("the gateway started again over the same storage: %v", err)
 	}
 }
