@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,48 @@ func TestRequestAndReply(t *testing.T) {
 	}
 	if err := Reply(js, JobSubject, ProcessReply{}); err == nil {
 		t.Error("a reply to a job subject must be refused")
+	}
+}
+
+// TestStatusRightAfterPublish: the depths are read from the streams, so a
+// status read right after a publish is acknowledged counts it (the
+// consumers' own counts follow asynchronously and could still say 0), and
+// what a worker holds is in progress, not waiting.
+func TestStatusRightAfterPublish(t *testing.T) {
+	js := startJS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := Setup(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		j := AttachmentJob{PolicyID: "1", FileID: strconv.Itoa(i + 2), FileURL: "http://127.0.0.1/oss/a.doc"}
+		if _, err := PublishJob(ctx, js, j, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := PublishExtracted(ctx, js, Extracted{PolicyID: "1", FileID: j.FileID, OK: true}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadStatus(ctx, js)
+		if err != nil || s.JobsWaiting != uint64(i+1) || s.EventsWaiting != uint64(i+1) || s.Done != uint64(i+1) {
+			t.Fatalf("after %d publishes: %+v %v", i+1, s, err)
+		}
+	}
+	cons, err := js.Consumer(ctx, JobsStream, ExtractorDur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cons.Fetch(5, jetstream.FetchMaxWait(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for range b.Messages() {
+		held++
+	}
+	s, err := ReadStatus(ctx, js)
+	if err != nil || held != 5 || s.JobsWaiting != 15 || s.JobsInProgress != 5 {
+		t.Errorf("with %d jobs held: %+v %v", held, s, err)
 	}
 }
 
