@@ -464,55 +464,70 @@ type Status struct {
 	Requests       uint64 `json:"requests"`       // reprocessing requests waiting
 }
 
-// ReadStatus reads the depths of the streams and consumers.
+// ReadStatus reads the depths of the streams and consumers. Any read that
+// fails fails the status: a count it could not read is not a zero.
 //
 // A consumer's pending count follows its stream asynchronously (the
 // server signals new messages to its consumers on a queue of its own), so
 // right after a publish it can still read 0. The depths are therefore
-// counted from the streams, whose state is updated with the publish's
-// acknowledgement: a work-queue stream holds exactly the messages not yet
-// acked, and an events message not yet delivered lies past the
-// consumer's last delivered sequence.
+// counted from the streams, whose state is updated before a publish is
+// acknowledged: a work-queue stream holds exactly the messages not yet
+// acked, and an event not yet delivered lies past the consumer's last
+// delivered sequence.
 func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	var s Status
-	ci, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
+	jobsCons, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
 	if err != nil {
 		return s, err
 	}
-	s.JobsWaiting, s.JobsInProgress, s.JobsRetrying = ci.NumPending, ci.NumAckPending, ci.NumRedelivered
-	if jobs, err := streamState(ctx, js, JobsStream); err == nil {
-		// The stream's count is authoritative: a consumer that has just
-		// been restored after a restart has reported a pending count of 2^62.
-		s.JobsWaiting = jobs.Msgs - min(jobs.Msgs, uint64(ci.NumAckPending))
+	jobs, err := streamState(ctx, js, JobsStream, "")
+	if err != nil {
+		return s, err
 	}
-	if ev, err := js.Stream(ctx, EventsStream); err == nil {
-		if info, err := ev.Info(ctx, jetstream.WithSubjectFilter(ExtractedSubj+".>")); err == nil {
-			s.Done = info.State.Subjects[ExtractedSubj+".ok"]
-			s.Failed = info.State.Subjects[ExtractedSubj+".failed"]
-			if ri, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur); err == nil {
-				undelivered := ri.NumPending
-				if last := info.State.LastSeq; last > ri.Delivered.Stream {
-					undelivered = max(undelivered, last-ri.Delivered.Stream)
-				}
-				s.EventsWaiting = min(undelivered+uint64(ri.NumAckPending), info.State.Msgs)
-			}
-		}
+	s.JobsWaiting = jobs.Msgs - min(jobs.Msgs, uint64(jobsCons.NumAckPending))
+	s.JobsInProgress, s.JobsRetrying = jobsCons.NumAckPending, jobsCons.NumRedelivered
+
+	evCons, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur)
+	if err != nil {
+		return s, err
 	}
-	if req, err := streamState(ctx, js, RequestsStream); err == nil {
-		s.Requests = req.Msgs
+	events, err := streamState(ctx, js, EventsStream, ExtractedSubj+".>")
+	if err != nil {
+		return s, err
 	}
-	if dead, err := streamState(ctx, js, DeadStream); err == nil {
-		s.Dead = dead.Msgs
+	s.Done = events.Subjects[ExtractedSubj+".ok"]
+	s.Failed = events.Subjects[ExtractedSubj+".failed"]
+	undelivered := evCons.NumPending
+	if events.LastSeq > evCons.Delivered.Stream {
+		undelivered = max(undelivered, events.LastSeq-evCons.Delivered.Stream)
 	}
+	s.EventsWaiting = min(undelivered+uint64(evCons.NumAckPending), events.Msgs)
+
+	requests, err := streamState(ctx, js, RequestsStream, "")
+	if err != nil {
+		return s, err
+	}
+	s.Requests = requests.Msgs
+	dead, err := streamState(ctx, js, DeadStream, "")
+	if err != nil {
+		return s, err
+	}
+	s.Dead = dead.Msgs
 	return s, nil
 }
 
-func streamState(ctx context.Context, js jetstream.JetStream, name string) (jetstream.StreamState, error) {
+// streamState reads a stream's state, with the message count of each
+// subject matching subjects when that is not empty.
+func streamState(ctx context.Context, js jetstream.JetStream, name, subjects string) (jetstream.StreamState, error) {
 	st, err := js.Stream(ctx, name)
 	if err != nil {
 		return jetstream.StreamState{}, fmt.Errorf("queue: stream %s: %w", name, err)
 	}
-	info, err := st.Info(ctx)
+	var opts []jetstream.StreamInfoOpt
+	if subjects != "" {
+		opts = append(opts, jetstream.WithSubjectFilter(subjects))
+	}
+	info, err := st.Info(ctx, opts...)
 	if err != nil {
 		return jetstream.StreamState{}, fmt.Errorf("queue: stream %s: %w", name, err)
 	}
