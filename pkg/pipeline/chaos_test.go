@@ -101,7 +101,7 @@ func TestChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { n.Stop() }()
-	const bucket = "chaos"
+	bucket := freshBucket("chaos")
 	s := newStackOn(t, n.URL, bucket)
 
 	portal, err := policyapi.NewSampleServer(cat, sample.Files(), "")

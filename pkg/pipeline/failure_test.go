@@ -128,9 +128,7 @@ func TestS3OutageLosesNothing(t *testing.T) {
 	s.workers(t, &extracted, func(e *Extractor) {
 		e.Retry = func(d uint64) time.Duration { return 300 * time.Millisecond << d } // 0.6 s, 1.2 s, 2.4 s, 4.8 s
 	})
-	for extracted.Load() < 5 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil(t, time.Minute, "5 attachments extracted", func() bool { return extracted.Load() >= 5 })
 	addr, key, secret := testS3.Endpoint, testS3.AccessKey, testS3.SecretKey
 	testS3.Stop()
 	time.Sleep(3 * time.Second)

@@ -75,16 +75,13 @@ func loadInProcess(t *testing.T, cat []byte, n int) string {
 	}
 	// end to end: every attachment extracted and every policy (one
 	// attachment each) reconciled
-	for done.Load() < int64(n) || reconciled.Load() < int64(n) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	for { // and no event left to reconcile (a policy may be reported twice)
+	waitUntil(t, 10*time.Minute, "every attachment extracted and reconciled", func() bool {
+		return done.Load() >= int64(n) && reconciled.Load() >= int64(n)
+	})
+	waitUntil(t, time.Minute, "no event left to reconcile", func() bool { // a policy may be reported twice
 		st, err := queue.ReadStatus(context.Background(), s.js)
-		if err == nil && st.EventsWaiting == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && st.EventsWaiting == 0
+	})
 	el := time.Since(start)
 	p50, p99 := jobTimes(t, s)
 	var ru syscall.Rusage

@@ -79,7 +79,7 @@ func newStack(t testing.TB, bucket string) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Stop)
-	s := newStackOn(t, n.URL, bucket)
+	s := newStackOn(t, n.URL, freshBucket(bucket))
 	portal, err := devstack.StartPortal("")
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +88,26 @@ func newStack(t testing.TB, bucket string) *stack {
 	s.portal, s.url = portal.SampleServer, portal.URL
 	s.api = policyapi.NewClient(policyapi.ClientConfig{BaseURL: portal.URL, Token: "t", RPS: 1000, Backoff: time.Millisecond}, s.log)
 	return s
+}
+
+var buckets atomic.Int64
+
+// freshBucket names a bucket no other stack of this test process has used:
+// the S3 server is shared by the whole test binary, and a test run again
+// (go test -count=2) must not find the last round's policies stored and
+// queue nothing.
+func freshBucket(name string) string { return name + "-" + strconv.FormatInt(buckets.Add(1), 10) }
+
+// waitUntil polls cond until it holds; after timeout the test fails with what.
+func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %v", what, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // newStackOn is a store on its own bucket and a queue on a given NATS server.

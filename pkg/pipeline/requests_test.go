@@ -20,7 +20,7 @@ func TestRequestTriedAgainInPlace(t *testing.T) {
 	s := newStack(t, "requests")
 	ctx := context.Background()
 	// the bucket does not exist yet: every write of the store fails
-	late, err := store.New(testS3.StoreConfig("requests-late"))
+	late, err := store.New(testS3.StoreConfig(freshBucket("requests-late")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,16 +32,24 @@ func TestMain(m *testing.M) {
 	os.Exit(devstack.RunTestsWithS3(m, &testS3))
 }
 
-var buckets sync.Map
+var (
+	bucketsMu sync.Mutex
+	buckets   = map[string]int{} // uses of each test's bucket name
+)
 
 // newStore is a store on a fresh bucket, and a raw S3 client on the same
-// bucket (to see what a browser of the bucket sees).
+// bucket (to see what a browser of the bucket sees). The bucket is named
+// after the test, with a number from its second use on (go test -count=2
+// runs a test again on the same server).
 func newStore(t testing.TB) (*store.Store, *minio.Client, string) {
 	t.Helper()
 	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	if _, dup := buckets.LoadOrStore(name, true); dup {
-		t.Fatalf("bucket %s used twice", name)
+	bucketsMu.Lock()
+	buckets[name]++
+	if n := buckets[name]; n > 1 {
+		name += "-" + strconv.Itoa(n)
 	}
+	bucketsMu.Unlock()
 	st, err := store.New(testS3.StoreConfig(name))
 	if err != nil {
 		t.Fatal(err)
