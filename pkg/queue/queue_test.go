@@ -28,6 +28,19 @@ func startJS(t *testing.T) jetstream.JetStream {
 	return js
 }
 
+// startQueue is startJS with the streams and consumers set up, and a
+// context for the test's calls (30 s).
+func startQueue(t *testing.T) (jetstream.JetStream, context.Context) {
+	t.Helper()
+	js := startJS(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	if err := Setup(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	return js, ctx
+}
+
 func TestSetupPublishConsumeAndDeadLetter(t *testing.T) {
 	js := startJS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -139,12 +152,7 @@ func TestDecodeVersion(t *testing.T) {
 }
 
 func TestRequestAndReply(t *testing.T) {
-	js := startJS(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := Setup(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	js, ctx := startQueue(t)
 	// nobody answers: the wait ends with ErrNoAnswer, the request stays queued
 	short, stop := context.WithTimeout(ctx, 200*time.Millisecond)
 	_, err := RequestProcessWait(short, js, []string{"1"})
@@ -210,12 +218,7 @@ func TestRequestAndReply(t *testing.T) {
 // consumers' own counts follow asynchronously and could still say 0), and
 // what a worker holds is in progress, not waiting.
 func TestStatusRightAfterPublish(t *testing.T) {
-	js := startJS(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := Setup(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	js, ctx := startQueue(t)
 	for i := range 20 {
 		j := AttachmentJob{PolicyID: "1", FileID: strconv.Itoa(i + 2), FileURL: "http://127.0.0.1/oss/a.doc"}
 		if _, err := PublishJob(ctx, js, j, ""); err != nil {
@@ -248,12 +251,7 @@ func TestStatusRightAfterPublish(t *testing.T) {
 }
 
 func TestEventsAndStatus(t *testing.T) {
-	js := startJS(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := Setup(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	js, ctx := startQueue(t)
 	j := AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://127.0.0.1/oss/a.doc"}
 	if JobID(j) != JobID(j) || JobID(j) == JobID(AttachmentJob{PolicyID: "1", FileID: "2", FileURL: "http://127.0.0.1/oss/b.doc"}) {
 		t.Error("JobID must follow the attachment and its URL")
