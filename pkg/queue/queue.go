@@ -466,14 +466,6 @@ type Status struct {
 
 // ReadStatus reads the depths of the streams and consumers. Any read that
 // fails fails the status: a count it could not read is not a zero.
-//
-// A consumer's pending count follows its stream asynchronously (the
-// server signals new messages to its consumers on a queue of its own), so
-// right after a publish it can still read 0. The depths are therefore
-// counted from the streams, whose state is updated before a publish is
-// acknowledged: a work-queue stream holds exactly the messages not yet
-// acked, and an event not yet delivered lies past the consumer's last
-// delivered sequence.
 func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	var s Status
 	jobsCons, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
@@ -484,7 +476,7 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	if err != nil {
 		return s, err
 	}
-	s.JobsWaiting = jobs.Msgs - min(jobs.Msgs, uint64(jobsCons.NumAckPending))
+	s.JobsWaiting = undelivered(jobsCons, jobs)
 	s.JobsInProgress, s.JobsRetrying = jobsCons.NumAckPending, jobsCons.NumRedelivered
 
 	evCons, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur)
@@ -497,23 +489,46 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	}
 	s.Done = events.Subjects[ExtractedSubj+".ok"]
 	s.Failed = events.Subjects[ExtractedSubj+".failed"]
-	undelivered := evCons.NumPending
-	if events.LastSeq > evCons.Delivered.Stream {
-		undelivered = max(undelivered, events.LastSeq-evCons.Delivered.Stream)
-	}
-	s.EventsWaiting = min(undelivered+uint64(evCons.NumAckPending), events.Msgs)
+	s.EventsWaiting = undelivered(evCons, events) + uint64(evCons.NumAckPending)
 
+	reqCons, err := consumerInfo(ctx, js, RequestsStream, FetcherDur)
+	if err != nil {
+		return s, err
+	}
 	requests, err := streamState(ctx, js, RequestsStream, "")
 	if err != nil {
 		return s, err
 	}
-	s.Requests = requests.Msgs
+	s.Requests = undelivered(reqCons, requests) + uint64(reqCons.NumAckPending)
+
 	dead, err := streamState(ctx, js, DeadStream, "")
 	if err != nil {
 		return s, err
 	}
 	s.Dead = dead.Msgs
 	return s, nil
+}
+
+// undelivered counts the messages of a stream its consumer has not
+// delivered yet. Neither count the server reports will do alone:
+//   - The consumer's NumPending follows the stream asynchronously (the
+//     server signals new messages to its consumers on a queue of its
+//     own): right after a publish was acknowledged it can still say 0.
+//   - A work-queue stream's message count can hold messages already acked:
+//     after a leader change, the removal of acked messages lagged and the
+//     count stayed high for a minute (the compose cluster test).
+//
+// What lies past the consumer's last delivered sequence is undelivered,
+// and the stream's state has the publish before its acknowledgement; no
+// message past it is ever deleted (the dead-letter mover deletes only
+// delivered ones). The stream's count less what is in hand bounds it.
+func undelivered(c *jetstream.ConsumerInfo, st jetstream.StreamState) uint64 {
+	n := c.NumPending
+	if st.LastSeq > c.Delivered.Stream {
+		n = max(n, st.LastSeq-c.Delivered.Stream)
+	}
+	held := min(st.Msgs, uint64(c.NumAckPending))
+	return min(n, st.Msgs-held)
 }
 
 // streamState reads a stream's state, with the message count of each
