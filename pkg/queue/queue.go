@@ -468,22 +468,14 @@ type Status struct {
 // fails fails the status: a count it could not read is not a zero.
 func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	var s Status
-	jobsCons, err := consumerInfo(ctx, js, JobsStream, ExtractorDur)
-	if err != nil {
-		return s, err
-	}
-	jobs, err := streamState(ctx, js, JobsStream, "")
+	jobsCons, jobs, err := queueState(ctx, js, JobsStream, ExtractorDur, "")
 	if err != nil {
 		return s, err
 	}
 	s.JobsWaiting = undelivered(jobsCons, jobs)
 	s.JobsInProgress, s.JobsRetrying = jobsCons.NumAckPending, jobsCons.NumRedelivered
 
-	evCons, err := consumerInfo(ctx, js, EventsStream, ReconcilerDur)
-	if err != nil {
-		return s, err
-	}
-	events, err := streamState(ctx, js, EventsStream, ExtractedSubj+".>")
+	evCons, events, err := queueState(ctx, js, EventsStream, ReconcilerDur, ExtractedSubj+".>")
 	if err != nil {
 		return s, err
 	}
@@ -491,11 +483,7 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	s.Failed = events.Subjects[ExtractedSubj+".failed"]
 	s.EventsWaiting = undelivered(evCons, events) + uint64(evCons.NumAckPending)
 
-	reqCons, err := consumerInfo(ctx, js, RequestsStream, FetcherDur)
-	if err != nil {
-		return s, err
-	}
-	requests, err := streamState(ctx, js, RequestsStream, "")
+	reqCons, requests, err := queueState(ctx, js, RequestsStream, FetcherDur, "")
 	if err != nil {
 		return s, err
 	}
@@ -507,6 +495,18 @@ func ReadStatus(ctx context.Context, js jetstream.JetStream) (Status, error) {
 	}
 	s.Dead = dead.Msgs
 	return s, nil
+}
+
+// queueState reads a durable consumer and then its stream (in that order:
+// what the stream holds past the consumer's delivered sequence is then
+// never less than what was undelivered when the consumer was read).
+func queueState(ctx context.Context, js jetstream.JetStream, stream, durable, subjects string) (*jetstream.ConsumerInfo, jetstream.StreamState, error) {
+	ci, err := consumerInfo(ctx, js, stream, durable)
+	if err != nil {
+		return nil, jetstream.StreamState{}, err
+	}
+	st, err := streamState(ctx, js, stream, subjects)
+	return ci, st, err
 }
 
 // undelivered counts the messages of a stream its consumer has not
