@@ -24,7 +24,7 @@ type Extractor struct {
 	Store   *store.Store
 	JS      jetstream.JetStream
 	Log     *slog.Logger
-	Workers int // jobs at once, default 4
+	Workers int // jobs at once, default DefaultExtractorWorkers
 	// AllowedHosts are where attachments may come from, checked on every
 	// redirect hop and on the address dialled (pkg/safehttp's allow-list:
 	// host, host:port or scheme://host[:port]).
@@ -111,7 +111,7 @@ func (e *Extractor) Run(ctx context.Context) error {
 			}
 		}
 	}
-	err := pool{js: e.JS, stream: queue.JobsStream, durable: queue.ExtractorDur, n: cmpOr(e.Workers, 4),
+	err := pool{js: e.JS, stream: queue.JobsStream, durable: queue.ExtractorDur, n: cmpOr(e.Workers, DefaultExtractorWorkers),
 		grace: e.ShutdownGrace, log: e.Log, handle: e.Handle}.run(ctx)
 	if err != nil {
 		return fmt.Errorf("extractor: %w", err)

@@ -18,6 +18,15 @@ import (
 	"github.com/policytext/policytext/pkg/store"
 )
 
+// Default worker counts of the stages, for their services' flags too. The
+// reconciler's workers wait on the store more than they compute: with 2,
+// they finished 4-6 s after the last extraction of a 10,000-attachment
+// run (BENCHMARKS.md).
+const (
+	DefaultExtractorWorkers  = 4
+	DefaultReconcilerWorkers = 4
+)
+
 // Reconciler compares a policy's attachments with its web text once all of
 // them are settled, stores the report and the policy's index row.
 //
@@ -35,7 +44,7 @@ type Reconciler struct {
 	JS      jetstream.JetStream
 	Log     *slog.Logger
 	Options reconcile.Options
-	Workers int           // policies at once, default 4
+	Workers int           // policies at once, default DefaultReconcilerWorkers
 	Settle  time.Duration // default 250 ms
 	MaxHold time.Duration // default 2 s
 	// Retry is the redelivery delay after a transient failure.
@@ -215,7 +224,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	work := make(chan *group)
 	finished := make(chan string, 64)
 	g, gctx := errgroup.WithContext(ctx)
-	for range cmpOr(r.Workers, 4) {
+	for range cmpOr(r.Workers, DefaultReconcilerWorkers) {
 		g.Go(func() error {
 			for grp := range work {
 				r.handleGroup(jobCtx, grp, index, acks)

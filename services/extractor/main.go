@@ -18,7 +18,7 @@ func main() {
 	var c service.Common
 	fs := flag.NewFlagSet("extractor", flag.ExitOnError)
 	c.Register(fs, "127.0.0.1:9101")
-	workers := fs.Int("workers", 4, "jobs processed at once")
+	workers := fs.Int("workers", pipeline.DefaultExtractorWorkers, "jobs processed at once")
 	hosts := fs.String("allowed-hosts", "youth.cq.cqyl.org.cn",
 		"comma-separated hosts attachments may come from: host (default ports), host:port or scheme://host[:port]; loopback and private addresses only with an explicit port")
 	maxDownload := fs.Int64("max-download", 64<<20, "largest attachment in bytes")
